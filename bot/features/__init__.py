@@ -1,0 +1,28 @@
+"""Feature packages. Each owns its tables (models.py), logic (service.py),
+commands (commands.py) and scheduled ticks (jobs.py).
+
+`NAMES` is the one list of features the app loads, in help order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from bot.core.feature import Feature
+
+NAMES: tuple[str, ...] = ("goals", "roadmap", "admin")
+
+
+def load_all() -> list[Feature]:
+    return [importlib.import_module(f"bot.features.{name}").FEATURE for name in NAMES]
+
+
+def import_models() -> None:
+    """Import every feature's tables so Base.metadata knows them (Alembic, tests)."""
+    import bot.core.outbox  # noqa: F401
+    import bot.core.tenancy  # noqa: F401
+
+    for name in NAMES:
+        if importlib.util.find_spec(f"bot.features.{name}.models") is not None:
+            importlib.import_module(f"bot.features.{name}.models")

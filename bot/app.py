@@ -1,0 +1,98 @@
+"""Composition root: builds the store, the registry, the outbox, the scheduler and the adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.commands import Registry
+from bot.core.db import make_engine, make_session_factory
+from bot.core.dispatch import Dispatcher
+from bot.core.outbox import OutboxWorker, Sender
+from bot.core.scheduler import Scheduler, TickContext
+from bot.features import load_all
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    platform: str
+    sender: Sender
+
+    async def start(self) -> None:
+        """Connect and serve until cancelled or closed."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class App:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = make_engine(settings.database.url, echo=settings.database.echo)
+        self.session_factory = make_session_factory(self.engine)
+        self.features = load_all()
+        self.registry = Registry(g for f in self.features for g in f.groups)
+        self.resources: dict[str, Any] = {}
+        for feature in self.features:
+            if feature.resource is not None:
+                resource = feature.resource(settings)
+                if resource is not None:
+                    self.resources[feature.name] = resource
+        self.outbox = OutboxWorker(
+            self.session_factory,
+            self.clock,
+            {},
+            max_attempts=settings.outbox.max_attempts,
+            backoff=timedelta(seconds=settings.outbox.backoff_seconds),
+        )
+        self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
+                                     resources=self.resources, after_commit=self.outbox.wake)
+        self.scheduler = Scheduler(
+            [t for f in self.features for t in f.ticks],
+            TickContext(self.session_factory, self.clock, settings, self.resources),
+            after_tick=self.outbox.wake,
+        )
+
+    def attach(self, adapter: Adapter) -> None:
+        """Let the outbox deliver this adapter's platform."""
+        self.outbox.senders[adapter.platform] = adapter.sender
+
+    async def serve(self, adapters: Sequence[Adapter]) -> None:
+        """Run the adapters, the outbox and the scheduler until one adapter stops."""
+        for adapter in adapters:
+            self.attach(adapter)
+        outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
+        self.scheduler.start()
+        tasks = [asyncio.create_task(a.start(), name=f"adapter:{a.platform}") for a in adapters]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            self.scheduler.shutdown()
+            for task in [*tasks, outbox_task]:
+                task.cancel()
+            await asyncio.gather(*tasks, outbox_task, return_exceptions=True)
+            for adapter in adapters:
+                await adapter.close()
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        for resource in self.resources.values():
+            closer = getattr(resource, "aclose", None)
+            if closer is not None:
+                await closer()
+        await self.engine.dispose()
+
+
+def platform_adapters(app: App) -> list[Adapter]:
+    """The adapters whose credentials are configured (Discord, Slack)."""
+    adapters: list[Adapter] = []
+    return adapters

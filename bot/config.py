@@ -1,0 +1,245 @@
+"""Settings: `config.toml` plus environment overrides; secrets only from the environment.
+
+Every setting has a section and a key (`[discord] api_url`); the environment
+overrides it as `PIVOT_<SECTION>_<KEY>` (`PIVOT_DISCORD_API_URL`). Kaggle's own
+variables (`KAGGLE_USERNAME`, `KAGGLE_KEY`, `KAGGLE_API_TOKEN`) are honoured as the
+official CLI does. A wrong value fails fast at start, naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.core.commands import parse_timezone
+from bot.core.errors import InvalidInput
+
+SECRET_KEYS = {
+    ("discord", "token"): "PIVOT_DISCORD_TOKEN",
+    ("slack", "bot_token"): "PIVOT_SLACK_BOT_TOKEN",
+    ("slack", "signing_secret"): "PIVOT_SLACK_SIGNING_SECRET",
+    ("slack", "app_token"): "PIVOT_SLACK_APP_TOKEN",
+    ("kaggle", "key"): "KAGGLE_KEY",
+    ("kaggle", "api_token"): "KAGGLE_API_TOKEN",
+}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names the key and what is expected."""
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///pivot.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.split(":///", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+    api_url: str | None = None
+    gateway_url: str | None = None
+    application_id: str | None = None
+    shard_ids: list[int] | None = None
+    shard_count: int | None = None
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str | None = None
+    command: str = "/pivot"
+    admins: list[str] = Field(default_factory=list)
+
+    @field_validator("command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value or len(value) > 32:
+            raise ValueError("must look like /pivot")
+        return value
+
+
+class HttpSettings(BaseModel):
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+
+class KaggleSettings(BaseModel):
+    username: str | None = None
+    key: SecretStr | None = None
+    api_token: SecretStr | None = None
+    api_url: str = "https://api.kaggle.com"
+    poll_hours: float = Field(default=6.0, gt=0)
+    categories: list[str] = Field(default_factory=lambda: ["getting-started", "playground", "featured"])
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
+
+
+class SchedulerSettings(BaseModel):
+    tick_seconds: int = Field(default=60, ge=5)
+    grace_minutes: int = Field(default=180, ge=0)
+
+
+class OutboxSettings(BaseModel):
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=30, gt=0)
+
+
+class CommunityDefaults(BaseModel):
+    timezone: str = "UTC"
+    challenge_time: time = time(9, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            return parse_timezone(value)
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+
+
+class ConsoleSettings(BaseModel):
+    member: str = Field(default_factory=lambda: os.environ.get("USER") or "you")
+    community: str = "Local study group"
+
+
+class LoggingSettings(BaseModel):
+    level: str = "INFO"
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self.data
+
+
+class _KaggleEnvSource(PydanticBaseSettingsSource):
+    """KAGGLE_USERNAME / KAGGLE_KEY / KAGGLE_API_TOKEN, as the official kaggle CLI reads them."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        kaggle = {
+            key: os.environ[name]
+            for key, name in (("username", "KAGGLE_USERNAME"), ("key", "KAGGLE_KEY"),
+                              ("api_token", "KAGGLE_API_TOKEN"))
+            if os.environ.get(name)
+        }
+        return {"kaggle": kaggle} if kaggle else {}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PIVOT_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid"
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    kaggle: KaggleSettings = Field(default_factory=KaggleSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    community: CommunityDefaults = Field(default_factory=CommunityDefaults)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest priority first: explicit init values, PIVOT_* env, KAGGLE_* env, config.toml.
+        return (init_settings, env_settings, _KaggleEnvSource(settings_cls),
+                _TomlSource(settings_cls, _PENDING_TOML))
+
+    @property
+    def has_platform(self) -> bool:
+        return self.discord.token is not None or self.slack.bot_token is not None
+
+
+_PENDING_TOML: dict[str, Any] = {}
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read config.toml (from `path`, `PIVOT_CONFIG`, or ./config.toml if present) and the environment."""
+    chosen = path or os.environ.get("PIVOT_CONFIG")
+    data: dict[str, Any] = {}
+    if chosen is not None:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError(f"config file not found: {file}")
+        data = _read_toml(file)
+    elif Path("config.toml").is_file():
+        data = _read_toml(Path("config.toml"))
+    for (section, key), env_name in SECRET_KEYS.items():
+        if key in data.get(section, {}):
+            raise ConfigError(
+                f"[{section}] {key} is a secret: remove it from the config file and set {env_name} "
+                "in the environment instead"
+            )
+    _PENDING_TOML.clear()
+    _PENDING_TOML.update(data)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+    finally:
+        _PENDING_TOML.clear()
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML: {exc}") from None
+
+
+def _explain(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"]]
+    key = ".".join(loc)
+    env = "PIVOT_" + "_".join(loc).upper() if len(loc) == 2 else None
+    where = f"{key} (environment {env})" if env else key
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "is not a known setting (see config.example.toml)"
+    return f"invalid setting {where}: {message}"

@@ -1,0 +1,207 @@
+"""Where an invocation from any platform becomes a handler call, and errors become one line.
+
+Adapters build a `Caller` and hand over either text (Slack, console), typed
+arguments (Discord), or an action id (buttons, selects, modals). The dispatcher
+opens one unit of work, makes sure the community and member exist, checks
+permissions, converts and validates arguments, runs the handler and commits.
+Any `PivotError` rolls back and becomes a one-line reply; anything else is
+logged and the user gets a short apology, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+from bot.core.commands import (
+    ActionRequest,
+    Call,
+    Choice,
+    Command,
+    HelpRequest,
+    Kind,
+    MemberRef,
+    Registry,
+    UsageError,
+    convert,
+    local_today,
+    parse_text,
+    with_defaults,
+)
+from bot.core.context import Context
+from bot.core.errors import InvalidInput, NotAllowed, NotFound, PivotError
+from bot.core.messages import Reply, error_reply
+from bot.core.tenancy import Member, ensure_community, ensure_member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    platform: str
+    community_id: str
+    user_id: str
+    display_name: str = ""
+    community_name: str = ""
+    is_admin: bool = False
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        registry: Registry,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Any,
+        *,
+        resources: Mapping[str, Any] | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.session_factory = session_factory
+        self.clock = clock
+        self.settings = settings
+        self.resources = resources if resources is not None else {}
+        self.after_commit = after_commit
+
+    # --- entry points ---------------------------------------------------------------------------
+
+    async def run_text(self, caller: Caller, text: str, *, prefix: str = "") -> Reply:
+        """Slack and the console: `goal add "Finish fast.ai" --by 2027-03-01`."""
+        try:
+            parsed = parse_text(self.registry, text, prefix=prefix)
+        except UsageError as exc:
+            return error_reply(str(exc), exc.usage)
+        if isinstance(parsed, HelpRequest):
+            return Reply(text=parsed.text, ephemeral=True)
+        assert isinstance(parsed, Call)
+        return await self.run_command(caller, parsed.command, parsed.args, prefix=prefix)
+
+    async def run_command(self, caller: Caller, command: Command, raw: Mapping[str, Any],
+                          *, prefix: str = "") -> Reply:
+        """Discord (typed options) and the text path after parsing."""
+
+        async def call(ctx: Context) -> Reply:
+            if command.admin and not ctx.is_admin:
+                raise NotAllowed(f"Only community admins can run `{command.name}`.")
+            args = await self._convert(ctx, command, raw)
+            reply = await command.handler(ctx, **args)
+            if command.ephemeral and not reply.ephemeral:
+                reply = _as_ephemeral(reply)
+            return reply
+
+        return await self._unit_of_work(caller, call, usage=prefix + command.usage, prefix=prefix)
+
+    async def run_action(self, caller: Caller, action: str, values: Mapping[str, str] | None = None,
+                         *, prefix: str = "") -> Reply:
+        """A button click, a select choice or a modal submit."""
+        async def call(ctx: Context) -> Reply:
+            spec, args = self.registry.action_for(action)
+            if spec.admin and not ctx.is_admin:
+                raise NotAllowed("Only community admins can use this button.")
+            return await spec.handler(ctx, ActionRequest(args, dict(values or {})))
+
+        return await self._unit_of_work(caller, call, prefix=prefix)
+
+    async def autocomplete(self, caller: Caller, command: Command, param_name: str,
+                           partial: str) -> list[Choice]:
+        param = next(p for p in command.params if p.name == param_name)
+        if param.autocomplete is None:
+            return []
+        async with self.session_factory() as session:
+            ctx = await self._context(session, caller)
+            try:
+                return (await param.autocomplete(ctx, partial))[:25]
+            except PivotError:
+                return []
+
+    def action_is_slow(self, action: str) -> bool:
+        try:
+            spec, _ = self.registry.action_for(action)
+        except PivotError:
+            return False
+        return spec.slow
+
+    # --- internals ------------------------------------------------------------------------------
+
+    async def _context(self, session: AsyncSession, caller: Caller, prefix: str = "") -> Context:
+        community = await ensure_community(session, caller.platform, caller.community_id,
+                                           caller.community_name)
+        member = await ensure_member(session, community, caller.user_id, caller.display_name)
+        return Context(
+            session=session,
+            community=community,
+            member=member,
+            clock=self.clock,
+            settings=self.settings,
+            platform=caller.platform,
+            is_admin=caller.is_admin,
+            registry=self.registry,
+            resources=self.resources,
+            prefix=prefix,
+        )
+
+    async def _unit_of_work(self, caller: Caller, call: Callable[[Context], Any],
+                            *, usage: str | None = None, prefix: str = "") -> Reply:
+        async with self.session_factory() as session:
+            try:
+                ctx = await self._context(session, caller, prefix)
+                reply = await call(ctx)
+                await session.commit()
+            except PivotError as exc:
+                await session.rollback()
+                shown_usage = (exc.usage or usage) if isinstance(exc, UsageError) else None
+                return error_reply(str(exc), shown_usage)
+            except Exception:
+                await session.rollback()
+                log.exception("command failed for %s:%s", caller.platform, caller.community_id)
+                return error_reply("Something went wrong on our side. It has been logged; please try again.")
+        if self.after_commit is not None:
+            self.after_commit()
+        return reply
+
+    async def _convert(self, ctx: Context, command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
+        today = local_today(ctx.now(), ctx.tz.key)
+        values: dict[str, Any] = {}
+        for param in command.params:
+            if param.name not in raw or raw[param.name] is None:
+                if param.required:
+                    raise UsageError(f"Missing {param.metavar}.")
+                continue
+            try:
+                value = convert(param, raw[param.name], today=today)
+            except UsageError:
+                raise
+            except InvalidInput as exc:
+                raise UsageError(str(exc)) from None
+            if param.kind is Kind.MEMBER:
+                value = await resolve_member(ctx, value)
+            values[param.name] = value
+        return with_defaults(command, values)
+
+
+async def resolve_member(ctx: Context, ref: MemberRef) -> Member:
+    """A member of the caller's community, by platform id (trusted) or by name."""
+    if ref.user_id is not None:
+        return await ensure_member(ctx.session, ctx.community, ref.user_id, ref.display_name or "")
+    name = (ref.name or "").lower()
+    stmt = select(Member).where(
+        Member.community_id == ctx.community.id,
+        or_(func.lower(Member.display_name) == name, func.lower(Member.platform_user_id) == name),
+    )
+    rows = list((await ctx.session.execute(stmt)).scalars())
+    if not rows:
+        raise NotFound(f"No member called '{ref.name}' here.")
+    if len(rows) > 1:
+        raise InvalidInput(f"More than one member is called '{ref.name}'; mention them instead.")
+    return rows[0]
+
+
+def _as_ephemeral(reply: Reply) -> Reply:
+    return replace(reply, ephemeral=True)

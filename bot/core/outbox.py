@@ -1,0 +1,293 @@
+"""Idempotent delivery: every outbound post is a row first.
+
+Features call `enqueue` inside their unit of work with a unique dedupe key
+(`challenge:{community}:{local date}`), so a tick that runs twice, late, or in two
+processes writes a post once. Per platform a `Sender` delivers; the `OutboxWorker`
+claims due rows (PostgreSQL: FOR UPDATE SKIP LOCKED plus a lease), sends, and records
+the result: transient failures retry with backoff (honouring rate-limit hints),
+permanent ones are marked failed and shown to admins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.clock import Clock
+from bot.core.db import Base, UTCDateTime, utcnow
+from bot.core.messages import Reply
+from bot.core.tenancy import Community
+
+log = logging.getLogger(__name__)
+
+TargetKind = Literal["channel", "dm", "group"]
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    platform_message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a post goes. `channel` is a group thread's parent or a closed DM's fallback."""
+
+    kind: TargetKind
+    to: str
+    channel: str | None = None
+
+    @classmethod
+    def in_channel(cls, channel_id: str) -> Target:
+        return cls("channel", channel_id)
+
+    @classmethod
+    def dm(cls, user_id: str, *, fallback_channel: str | None = None) -> Target:
+        return cls("dm", user_id, fallback_channel)
+
+    @classmethod
+    def group(cls, user_ids: Sequence[str], *, channel: str | None = None) -> Target:
+        return cls("group", ",".join(user_ids), channel)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a sender gets: one claimed row, decoded."""
+
+    id: int
+    platform: str
+    community_external_id: str
+    target: Target
+    reply: Reply
+    dedupe_key: str
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    message_id: str | None = None
+    note: str | None = None
+
+
+class TransientDeliveryError(Exception):
+    """Try again later (network trouble, 5xx, rate limit). `retry_after` in seconds when known."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(Exception):
+    """Never going to work (channel gone, DMs closed with no fallback, bot removed)."""
+
+
+class Sender(Protocol):
+    async def deliver(self, delivery: Delivery) -> DeliveryResult: ...
+
+
+async def enqueue(
+    session: AsyncSession,
+    community: Community,
+    target: Target,
+    reply: Reply,
+    *,
+    dedupe_key: str,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> bool:
+    """Write a post once. Returns False when a post with this dedupe key already exists."""
+    values = {
+        "community_id": community.id,
+        "platform": community.platform,
+        "kind": target.kind,
+        "target": target.to,
+        "channel": target.channel,
+        "payload": reply.to_json(),
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def recent_failures(session: AsyncSession, community_id: int, limit: int = 5) -> list[OutboxMessage]:
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.community_id == community_id, OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+class OutboxWorker:
+    """Claims due rows for the platforms it has senders for, and delivers them."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        senders: Mapping[str, Sender],
+        *,
+        max_attempts: int = 8,
+        backoff: timedelta = timedelta(seconds=30),
+        max_backoff: timedelta = timedelta(hours=1),
+        lease: timedelta = timedelta(minutes=5),
+        batch: int = 50,
+    ) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+        self.senders = dict(senders)
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.lease = lease
+        self.batch = batch
+        self.owner = uuid.uuid4().hex
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll (called after a unit of work commits)."""
+        self._wake.set()
+
+    async def run_forever(self, poll_seconds: float = 2.0) -> None:
+        while True:
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("outbox pass failed; retrying")
+                sent = 0
+            if sent:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """One pass: claim a batch, deliver each, record results. Returns how many were handled."""
+        if not self.senders:
+            return 0
+        claimed = await self._claim()
+        for row_id, delivery in claimed:
+            await self._deliver(row_id, delivery)
+        return len(claimed)
+
+    async def _claim(self) -> list[tuple[int, Delivery]]:
+        now = self.clock.now()
+        token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
+        async with self.session_factory() as session, session.begin():
+            due = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    OutboxMessage.platform.in_(list(self.senders)),
+                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list((await session.execute(due)).scalars())
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(lease_owner=token, lease_until=now + self.lease)
+            )
+            rows = (
+                await session.execute(
+                    select(OutboxMessage, Community.external_id)
+                    .join(Community, Community.id == OutboxMessage.community_id)
+                    .where(OutboxMessage.lease_owner == token)
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+        return [
+            (
+                row.id,
+                Delivery(
+                    id=row.id,
+                    platform=row.platform,
+                    community_external_id=external_id,
+                    target=Target(row.kind, row.target, row.channel),  # type: ignore[arg-type]
+                    reply=Reply.from_json(row.payload),
+                    dedupe_key=row.dedupe_key,
+                ),
+            )
+            for row, external_id in rows
+        ]
+
+    async def _deliver(self, row_id: int, delivery: Delivery) -> None:
+        sender = self.senders[delivery.platform]
+        values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+        try:
+            result = await sender.deliver(delivery)
+        except PermanentDeliveryError as exc:
+            log.warning("delivery %s failed permanently: %s", row_id, exc)
+            values |= {"status": "failed", "last_error": str(exc)[:2000]}
+        except Exception as exc:  # transient or unexpected: both retried, with backoff
+            retry_after = exc.retry_after if isinstance(exc, TransientDeliveryError) else None
+            if not isinstance(exc, TransientDeliveryError):
+                log.exception("delivery %s raised unexpectedly", row_id)
+            async with self.session_factory() as session:
+                attempts = (
+                    await session.execute(select(OutboxMessage.attempts).where(OutboxMessage.id == row_id))
+                ).scalar_one() + 1
+            if attempts >= self.max_attempts:
+                values |= {"status": "failed", "attempts": attempts, "last_error": f"gave up: {exc}"[:2000]}
+            else:
+                delay = timedelta(seconds=retry_after) if retry_after is not None else min(
+                    self.backoff * 2 ** (attempts - 1), self.max_backoff
+                )
+                values |= {
+                    "attempts": attempts,
+                    "next_attempt_at": self.clock.now() + delay,
+                    "last_error": str(exc)[:2000],
+                }
+        else:
+            values |= {
+                "status": "sent",
+                "sent_at": self.clock.now(),
+                "platform_message_id": result.message_id,
+                "note": result.note,
+            }
+        async with self.session_factory() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))

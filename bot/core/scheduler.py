@@ -1,0 +1,94 @@
+"""APScheduler wiring: a few periodic ticks, never a job per member.
+
+A tick asks the store what is due and writes posts into the outbox with unique
+dedupe keys, so running it twice, late, or in two processes posts nothing twice.
+Work missed while the bot was down is caught up when it is still within the
+grace window (`scheduler.grace_minutes`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickContext:
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    settings: Settings
+    resources: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(minutes=self.settings.scheduler.grace_minutes)
+
+    def in_grace(self, due_at: datetime, now: datetime) -> bool:
+        """Due and not so long ago that posting now would be stale."""
+        return due_at <= now <= due_at + self.grace
+
+
+TickFn = Callable[[TickContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Tick:
+    name: str
+    every: timedelta
+    run: TickFn
+
+
+class Scheduler:
+    def __init__(self, ticks: Sequence[Tick], context: TickContext,
+                 after_tick: Callable[[], None] | None = None) -> None:
+        self.ticks = {t.name: t for t in ticks}
+        self.context = context
+        self.after_tick = after_tick
+        self._aps: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        self._aps = AsyncIOScheduler(timezone="UTC")
+        for tick in self.ticks.values():
+            self._aps.add_job(
+                self.run_tick,
+                IntervalTrigger(seconds=tick.every.total_seconds()),
+                args=[tick.name],
+                id=tick.name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=int(tick.every.total_seconds()),
+                next_run_time=self.context.clock.now(),
+            )
+        self._aps.start()
+        log.info("scheduler started with ticks: %s", ", ".join(self.ticks) or "none")
+
+    def shutdown(self) -> None:
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=False)
+
+    async def run_tick(self, name: str) -> None:
+        try:
+            await self.ticks[name].run(self.context)
+        except Exception:
+            log.exception("tick %s failed; it runs again at its next interval", name)
+        if self.after_tick is not None:
+            self.after_tick()
+
+    async def run_all(self) -> None:
+        """Every tick once, in order (the console's `/wait` and the tests)."""
+        for name in self.ticks:
+            await self.run_tick(name)

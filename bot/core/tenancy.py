@@ -1,0 +1,109 @@
+"""Communities (a Discord guild, a Slack team, the local console) and their members."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.db import Base, UTCDateTime, utcnow
+
+CHANNEL_PURPOSES = ("challenge", "checkins", "kaggle", "buddies", "showcase")
+
+
+class Community(Base):
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    challenge_time: Mapped[time] = mapped_column(Time(), default=time(9, 0), server_default="09:00:00")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("community_id", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommunityChannel(Base):
+    """Where a community wants each kind of post (challenge, checkins, kaggle, …)."""
+
+    __tablename__ = "community_channels"
+    __table_args__ = (UniqueConstraint("community_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str] = mapped_column(String(100), default="")
+
+
+Index("ix_members_community_name", Member.community_id, Member.display_name)
+
+
+async def ensure_community(
+    session: AsyncSession, platform: str, external_id: str, name: str = ""
+) -> Community:
+    row = (
+        await session.execute(
+            select(Community).where(Community.platform == platform, Community.external_id == external_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Community(platform=platform, external_id=external_id, name=name or external_id)
+        session.add(row)
+        await session.flush()
+    elif name and row.name != name:
+        row.name = name
+    return row
+
+
+async def ensure_member(
+    session: AsyncSession, community: Community, platform_user_id: str, display_name: str = ""
+) -> Member:
+    row = (
+        await session.execute(
+            select(Member).where(
+                Member.community_id == community.id, Member.platform_user_id == platform_user_id
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Member(
+            community_id=community.id,
+            platform_user_id=platform_user_id,
+            display_name=display_name or platform_user_id,
+        )
+        session.add(row)
+        await session.flush()
+    elif display_name and row.display_name != display_name:
+        row.display_name = display_name
+    return row
+
+
+async def channel_for(session: AsyncSession, community_id: int, purpose: str) -> str | None:
+    """The channel id configured for `purpose`, or None when the admins have not set one."""
+    return (
+        await session.execute(
+            select(CommunityChannel.channel_id).where(
+                CommunityChannel.community_id == community_id, CommunityChannel.purpose == purpose
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def member_timezone(community: Community, member: Member) -> str:
+    return member.timezone or community.timezone

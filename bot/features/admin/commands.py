@@ -1,0 +1,86 @@
+"""Community settings every feature relies on: channels, time zone, challenge time."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlalchemy import select
+
+from bot.core.commands import ChannelRef, CommandGroup, Param
+from bot.core.context import Context
+from bot.core.messages import Field, Reply
+from bot.core.outbox import recent_failures
+from bot.core.tenancy import CHANNEL_PURPOSES, CommunityChannel
+
+admin = CommandGroup("admin", "Community settings (admins only)", default="show")
+
+
+@admin.command("show", "This community's settings and recent delivery problems", ephemeral=True)
+async def show(ctx: Context) -> Reply:
+    from bot.features import load_all
+
+    channels = {
+        row.purpose: row
+        for row in (
+            await ctx.session.execute(
+                select(CommunityChannel).where(CommunityChannel.community_id == ctx.community.id)
+            )
+        ).scalars()
+    }
+    channel_lines = [
+        f"{purpose}: " + (f"<#{channels[purpose].channel_id}>" if purpose in channels else "not set")
+        for purpose in CHANNEL_PURPOSES
+    ]
+    fields = [
+        Field("Time zone", ctx.community.timezone, inline=True),
+        Field("Challenge time", ctx.community.challenge_time.strftime("%H:%M"), inline=True),
+        Field("Channels", "\n".join(channel_lines)),
+    ]
+    for feature in load_all():
+        if feature.settings_summary is not None:
+            fields += await feature.settings_summary(ctx)
+    failures = await recent_failures(ctx.session, ctx.community.id)
+    if failures:
+        fields.append(Field(
+            "Recent failed deliveries",
+            "\n".join(f"{f.created_at:%Y-%m-%d %H:%M} {f.kind} → {f.target}: {f.last_error}" for f in failures),
+        ))
+    else:
+        fields.append(Field("Deliveries", "No failed deliveries."))
+    return Reply(title=f"Settings for {ctx.community.name}", fields=tuple(fields), ephemeral=True)
+
+
+@admin.command(
+    "set channel", "Choose the channel for a kind of post",
+    Param.choice("purpose", "Which posts", CHANNEL_PURPOSES),
+    Param.channel("channel", "The channel"),
+    ephemeral=True,
+)
+async def set_channel(ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
+    row = (
+        await ctx.session.execute(
+            select(CommunityChannel).where(
+                CommunityChannel.community_id == ctx.community.id, CommunityChannel.purpose == purpose
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        ctx.session.add(CommunityChannel(community_id=ctx.community.id, purpose=purpose,
+                                         channel_id=channel.id, channel_name=channel.name))
+    else:
+        row.channel_id, row.channel_name = channel.id, channel.name
+    return Reply(text=f"{purpose.capitalize()} posts will go to <#{channel.id}>.")
+
+
+@admin.command("set timezone", "The community's time zone (IANA name)",
+               Param.timezone("timezone", "Like Europe/Berlin or America/New_York"), ephemeral=True)
+async def set_timezone(ctx: Context, timezone: str) -> Reply:
+    ctx.community.timezone = timezone
+    return Reply(text=f"Community time zone set to {timezone}. Scheduled posts follow it.")
+
+
+@admin.command("set challenge-time", "When the daily challenge is posted (community time)",
+               Param.time("time", "24-hour time like 09:00"), ephemeral=True)
+async def set_challenge_time(ctx: Context, time: time) -> Reply:
+    ctx.community.challenge_time = time
+    return Reply(text=f"The daily challenge will be posted at {time:%H:%M} {ctx.community.timezone}.")

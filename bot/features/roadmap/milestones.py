@@ -1,0 +1,82 @@
+"""The five roadmap steps and their milestones, read from milestones.toml (data, not code)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+STEPS: tuple[str, ...] = ("basics", "math", "projects", "community", "jobs")
+STEP_TITLES = {
+    "basics": "ML basics",
+    "math": "Math & statistics",
+    "projects": "Personal projects",
+    "community": "Community & Kaggle",
+    "jobs": "Job applications",
+}
+AUTO_KEYS = frozenset({
+    "challenge-correct-basics-10",
+    "challenge-correct-math-20",
+    "challenge-streak-10",
+    "checkin-streak-4w",
+    "kaggle-entered",
+    "buddy-met",
+})
+
+DATA_FILE = Path(__file__).with_name("milestones.toml")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    step: str
+    title: str
+    detail: str
+    resource: str
+    url: str
+    auto: str | None = None
+
+
+class MilestoneDataError(ValueError):
+    pass
+
+
+@cache
+def milestones() -> tuple[Milestone, ...]:
+    """Every milestone in roadmap order. Read once, on first use."""
+    return load(DATA_FILE)
+
+
+def load(path: Path) -> tuple[Milestone, ...]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    items: list[Milestone] = []
+    seen: set[str] = set()
+    for raw in data.get("milestone", []):
+        try:
+            item = Milestone(**raw)
+        except TypeError as exc:
+            raise MilestoneDataError(f"{path.name}: bad milestone {raw.get('id')!r}: {exc}") from None
+        if item.id in seen:
+            raise MilestoneDataError(f"{path.name}: duplicate milestone id {item.id}")
+        if item.step not in STEPS:
+            raise MilestoneDataError(f"{path.name}: {item.id} has unknown step {item.step}")
+        if item.auto is not None and item.auto not in AUTO_KEYS:
+            raise MilestoneDataError(f"{path.name}: {item.id} has unknown auto key {item.auto}")
+        if not item.url.startswith("https://"):
+            raise MilestoneDataError(f"{path.name}: {item.id} needs an https:// resource link")
+        seen.add(item.id)
+        items.append(item)
+    return tuple(sorted(items, key=lambda m: (STEPS.index(m.step), int(m.id.rsplit("-", 1)[1]))))
+
+
+def by_id(milestone_id: str) -> Milestone | None:
+    return next((m for m in milestones() if m.id == milestone_id.lower()), None)
+
+
+def for_step(step: str) -> list[Milestone]:
+    return [m for m in milestones() if m.step == step]
+
+
+def for_auto(key: str) -> Milestone | None:
+    return next((m for m in milestones() if m.auto == key), None)
