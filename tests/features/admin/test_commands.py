@@ -39,6 +39,7 @@ async def test_non_admin_is_refused_and_nothing_changes(console: ConsoleHarness,
 
 
 async def test_bad_settings_are_rejected(console: ConsoleHarness, app: App) -> None:
+    await console.say("admin show")
     assert "must be an IANA time zone" in await console.say("admin set timezone Mars/Base")
     assert "24-hour time like 09:30" in await console.say("admin set challenge-time 25:00")
     assert "purpose must be one of" in await console.say("admin set channel memes #memes")
