@@ -236,7 +236,6 @@ class FakeKaggle:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        request["json_body"] = body
         self.requests.append(
             RecordedRequest(
                 method=request.method,
@@ -261,7 +260,12 @@ class FakeKaggle:
         return await handler(request)
 
     async def _list_new(self, request: web.Request) -> web.Response:
-        body = request["json_body"] if isinstance(request["json_body"], dict) else {}
+        try:
+            body = await request.json()  # aiohttp keeps the body the middleware already read
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return web.json_response({"code": 400, "message": "Expected a JSON object"}, status=400)
         rows = self._filtered(
             category=_CATEGORY_DISPLAY.get(body.get("category", "")),
             search=body.get("search") or "",
