@@ -64,7 +64,7 @@ DEFAULT_BASE_URL = "https://api.kaggle.com"
 LIST_COMPETITIONS_PATH = "/v1/competitions.CompetitionApiService/ListCompetitions"
 LEGACY_LIST_COMPETITIONS_PATH = "/api/v1/competitions/list"
 WEB_BASE_URL = "https://www.kaggle.com"
-USER_AGENT = "pivot-bot/0.1 (+https://github.com/pivot-bot)"
+USER_AGENT = "pivot-bot/0.1 httpx"
 
 # A Retry-After longer than this is not waited out inside one poll: we give up and
 # let the next scheduled poll try again.
@@ -291,7 +291,7 @@ class KaggleCredentials:
         """
         token = environ.get("KAGGLE_API_TOKEN", "").strip()
         if token:
-            token_path = Path(token).expanduser()
+            token_path = home / token[2:] if token.startswith("~/") else Path(token)
             if ("/" in token or "\\" in token) and token_path.is_file():
                 from_file = token_path.read_text(encoding="utf-8").strip()
                 if from_file:

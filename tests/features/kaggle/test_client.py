@@ -486,3 +486,21 @@ def test_kaggle_timestamps_parse_to_aware_utc(text: str, expected: datetime) -> 
 def test_garbage_timestamps_are_rejected() -> None:
     with pytest.raises(ValueError):
         parse_kaggle_datetime("tomorrow")
+
+
+async def test_an_error_envelope_on_http_200_is_still_an_error(fake_kaggle: FakeKaggle) -> None:
+    # kagglesdk raises on {"code": >=400} whatever the HTTP status; so do we.
+    fake_kaggle.fail_next(200, body={"code": 403, "message": "Permission denied"})
+    async with client_for(fake_kaggle) as client:
+        with pytest.raises(KaggleAuthError):
+            await client.list_competitions()
+
+
+async def test_a_retry_after_longer_than_a_poll_is_not_waited_out(fake_kaggle: FakeKaggle) -> None:
+    fake_kaggle.fail_next(429, retry_after=3600)
+    sleep = SleepRecorder()
+    async with client_for(fake_kaggle, sleep=sleep) as client:
+        with pytest.raises(KaggleUnavailable, match="3600"):
+            await client.list_competitions()
+    assert sleep.delays == []
+    assert len(fake_kaggle.requests) == 1
