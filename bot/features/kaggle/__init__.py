@@ -1,0 +1,1 @@
+"""Kaggle integration: the API client Pivot polls competitions with."""
