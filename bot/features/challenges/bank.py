@@ -174,7 +174,9 @@ class ChallengeItem(BaseModel):
         if self.kind != "short" and self.accept:
             raise ValueError(f"accept is only allowed on short items, not {self.kind}")
         if self.kind != "numeric" and (self.tolerance is not None or self.format is not None):
-            raise ValueError(f"tolerance and format are only allowed on numeric items, not {self.kind}")
+            raise ValueError(
+                f"tolerance and format are only allowed on numeric items, not {self.kind}"
+            )
         getattr(self, f"_check_{self.kind}")()
         return self
 
@@ -192,7 +194,9 @@ class ChallengeItem(BaseModel):
             raise ValueError("two choices have the same text")
         allowed = LETTERS[: len(self.choices)]
         if len(self.answer) != 1 or self.answer not in allowed:
-            raise ValueError(f"answer {self.answer!r} must be one of the letters {', '.join(allowed)}")
+            raise ValueError(
+                f"answer {self.answer!r} must be one of the letters {', '.join(allowed)}"
+            )
 
     def _check_numeric(self) -> None:
         try:

@@ -43,6 +43,11 @@ class Family:
     draw: Callable[[random.Random], Params]
     build: Callable[[Params], Problem]
 
+    @property
+    def step(self) -> str:
+        """The roadmap step of this family's topic."""
+        return TOPICS[self.topic]
+
     def params(self, seed: int) -> Params:
         """The numbers of problem ``seed``; the same seed always gives the same numbers."""
         _check_seed(seed)
@@ -54,7 +59,7 @@ class Family:
         return ChallengeItem(
             id=f"gen-{self.name}-{seed}",
             topic=self.topic,
-            step=TOPICS[self.topic],
+            step=self.step,
             difficulty=self.difficulty,
             kind="numeric",
             prompt=problem.prompt,
@@ -74,8 +79,8 @@ def _check_seed(seed: int) -> None:
 def _answer_text(value: float, decimals: int) -> str:
     if decimals == 0:
         return str(round(value))
-    rounded = round(value, decimals)
-    return repr(rounded + 0.0)  # + 0.0 turns -0.0 into 0.0
+    rounded = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return str(int(rounded)) if rounded.is_integer() else repr(rounded)
 
 
 # ---------------------------------------------------------------- formatting
@@ -114,9 +119,7 @@ def _signed_terms(terms: Sequence[tuple[float, str]]) -> str:
         if coef == 0:
             continue
         magnitude = abs(coef)
-        body = (
-            _n(magnitude) + monomial if magnitude != 1 or not monomial else monomial
-        )
+        body = _n(magnitude) + monomial if magnitude != 1 or not monomial else monomial
         if not text:
             text = ("-" if coef < 0 else "") + body
         else:
@@ -335,7 +338,11 @@ def _draw_chain(rng: random.Random) -> Params:
         if params["form"] == "log":
             params["b"] = abs(params["b"]) + 1
             return params
-        if inner != 0 and abs(params["n"] * inner ** (params["n"] - 1) * 2 * params["a"] * params["x"]) <= 2000:
+        if (
+            inner != 0
+            and abs(params["n"] * inner ** (params["n"] - 1) * 2 * params["a"] * params["x"])
+            <= 2000
+        ):
             return params
 
 
@@ -346,9 +353,7 @@ def _build_chain(p: Params) -> Problem:
     if p["form"] == "power":
         outer_slope = n * inner ** (n - 1)
         value = outer_slope * 2 * a * x
-        prompt = (
-            f"Let h(x) = ({inner_text})^{n}. Using the chain rule, what is h'(x) at x = {x}?"
-        )
+        prompt = f"Let h(x) = ({inner_text})^{n}. Using the chain rule, what is h'(x) at x = {x}?"
         explanation = (
             f"With u = {inner_text}, h = u^{n}, so h'(x) = {n}·u^{n - 1}·u'(x) and u'(x) = {2 * a}x. "
             f"At x = {x}: u = {inner}, so h'({x}) = {n}·{_paren(inner)}^{n - 1}·{_paren(2 * a * x)} "
@@ -546,7 +551,7 @@ def _build_information_gain(p: Params) -> Problem:
     value = h_parent - weighted
     prompt = (
         f"A node holds {parent[0]} churned and {parent[1]} retained customers. Splitting on "
-        f"\"contract = monthly\" sends {left[0]} churned + {left[1]} retained to the left child and "
+        f'"contract = monthly" sends {left[0]} churned + {left[1]} retained to the left child and '
         f"{right[0]} churned + {right[1]} retained to the right child. "
         "What is the information gain of this split, in bits (log base 2)?"
     )
@@ -648,7 +653,7 @@ def _build_variance(p: Params) -> Problem:
     )
     explanation = (
         f"Var(X) = E[X²] - (E[X])². Here E[X] = Σ x·P(x) = {_n(mean)} and E[X²] = Σ x²·P(x) = "
-        f"{_n(second)}, so Var(X) = {_n(second)} - {_n(mean)}² = {_n(value)}. "
+        f"{_n(second)}, so Var(X) = {_n(second)} - {_paren(mean)}² = {_n(value)}. "
         "Squaring the mean before subtracting is essential: E[X²] - E[X] is a different (and "
         "meaningless) number."
     )
@@ -728,7 +733,8 @@ def _build_normal_tail(p: Params) -> Problem:
     value = 1 - below if side == "above" else below
     prompt = (
         f"Daily sign-ups are roughly normal with mean {mean} and standard deviation {sd}. "
-        f"What is the probability that a day has {side} {x} sign-ups? "
+        f"What is the probability that a day has {'more' if side == 'above' else 'fewer'} than "
+        f"{x} sign-ups? "
         "(Use a z-table or a calculator.)"
     )
     tail = f"1 - Φ({_n(z, 2)}) = 1 - {_n(below, 4)}" if side == "above" else f"Φ({_n(z, 2)})"
@@ -830,7 +836,9 @@ def _build_l2_loss(p: Params) -> Problem:
     mse = sum(r * r for r in residuals) / len(residuals)
     penalty = lam * (w[0] ** 2 + w[1] ** 2)
     value = mse + penalty
-    table = ["x₁   x₂    y"] + [f"{x1:>2}  {x2:>3}  {y:>3}" for (x1, x2), y in zip(xs, ys, strict=True)]
+    table = ["x₁   x₂    y"] + [
+        f"{x1:>2}  {x2:>3}  {y:>3}" for (x1, x2), y in zip(xs, ys, strict=True)
+    ]
     prompt = (
         f"A linear model without intercept, ŷ = w₁x₁ + w₂x₂, has weights w = {_vector(w)}. "
         "Its ridge (L2-regularised) loss is\n"
@@ -839,7 +847,7 @@ def _build_l2_loss(p: Params) -> Problem:
     )
     explanation = (
         f"Predictions ŷ = {_vector(preds)}, residuals y - ŷ = {_vector(residuals)}, so the mean "
-        f"squared error is {_n(mse)}. The penalty is {_n(lam)}·({_n(w[0])}² + {_n(w[1])}²) = "
+        f"squared error is {_n(mse)}. The penalty is {_n(lam)}·({_paren(w[0])}² + {_paren(w[1])}²) = "
         f"{_n(penalty)}, giving L = {_n(mse)} + {_n(penalty)} = {_n(value)}. The penalty grows "
         "with the weights, which is how L2 regularisation pulls a model toward simpler fits."
     )
