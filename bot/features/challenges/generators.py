@@ -871,7 +871,7 @@ FAMILIES: dict[str, Family] = {
         Family("dot-product", "linear-algebra", 1,
                "https://www.3blue1brown.com/lessons/dot-products", _draw_dot, _build_dot),
         Family("cosine-similarity", "linear-algebra", 2,
-               "https://developers.google.com/machine-learning/clustering/dnn-clustering/supervised-similarity",
+               "https://scikit-learn.org/stable/modules/metrics.html#cosine-similarity",
                _draw_cosine, _build_cosine),
         Family("gradient-polynomial", "calculus", 2,
                "https://www.khanacademy.org/math/multivariable-calculus/multivariable-derivatives",
