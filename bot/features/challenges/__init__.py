@@ -1,0 +1,1 @@
+"""Challenges: a validated question bank, generated math problems and answer grading."""
