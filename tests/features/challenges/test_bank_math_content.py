@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-BANK = Path(__file__).resolve().parents[3] / "bot" / "features" / "challenges" / "bank" / "math.toml"
+BANK = (
+    Path(__file__).resolve().parents[3] / "bot" / "features" / "challenges" / "bank" / "math.toml"
+)
 
 TOPICS = ("linear-algebra", "calculus", "probability", "statistics")
 KINDS = ("choice", "numeric", "short")
