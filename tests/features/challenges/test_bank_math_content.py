@@ -58,9 +58,9 @@ LATEX_MARKERS = (
     "^{",
     "_{",
 )
-# A sentence ends at . ! or ? followed by whitespace and a capital, a digit or
-# an opening quote/backtick; decimals like 0.25 never have whitespace after the dot.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'`(])")
+# A sentence ends at . ! or ? followed by whitespace; decimals like 0.25 never
+# have whitespace after the dot, and sentences may start lowercase ("p = 0.5 ...").
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)")
 
 
 def load_items() -> list[dict[str, Any]]:
@@ -192,6 +192,7 @@ def test_every_kind_and_difficulty_is_represented() -> None:
         ("One sentence with 0.25 inside.", 1),
         ("First one. Second one with 3.5 in it. Third.", 3),
         ("A ratio of 5/√2 ≈ 3.536. Then 12 follows!", 2),
+        ("Σ is 10. p = 0.5 is the worst case. σ² scales by a².", 3),
     ],
 )
 def test_sentence_counter(text: str, expected: int) -> None:
