@@ -179,6 +179,12 @@ def test_short_item_is_well_formed(item: dict[str, Any]) -> None:
     assert all(isinstance(variant, str) and variant.strip() for variant in accept)
 
 
+def test_right_letters_are_not_guessable() -> None:
+    """A member who always answers the same letter must not score well."""
+    letters = Counter(item["answer"] for item in CHOICE_ITEMS)
+    assert max(letters.values()) <= 0.4 * len(CHOICE_ITEMS), letters
+
+
 def test_every_kind_and_difficulty_is_represented() -> None:
     kinds = Counter(item["kind"] for item in ITEMS)
     difficulties = Counter(item["difficulty"] for item in ITEMS)
