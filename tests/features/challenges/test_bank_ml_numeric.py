@@ -61,6 +61,22 @@ def _ols_slope(xs: list[float], ys: list[float]) -> float:
     return float(slope)
 
 
+def _adam_first_step(w: float, g: float, lr: float) -> float:
+    beta1, beta2, eps, t = 0.9, 0.999, 1e-8, 1
+    m = (1 - beta1) * g
+    v = (1 - beta2) * g**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return w - lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+def _group_mean_per_row(keys: list[str]) -> list[float]:
+    """What transform("mean") does: one group statistic per original row."""
+    values = np.arange(len(keys), dtype=float)
+    means = {k: float(values[[i for i, key in enumerate(keys) if key == k]].mean()) for k in keys}
+    return [means[k] for k in keys]
+
+
 def _inner_merge_rows(left: list[str], right: list[str]) -> int:
     return sum(1 for a, b in product(left, right) if a == b)
 
@@ -97,6 +113,7 @@ RECOMPUTE: dict[str, Callable[[], float]] = {
     "metrics-03": _f1,
     "metrics-05": lambda: float(np.sqrt(np.mean(np.square([2, -1, 0, 3])))),
     "metrics-09": lambda: _ppv(0.90, 0.95, 0.01),
+    "metrics-10": lambda: float(np.mean([0.9, 0.8, 0.1])),
     "linear-models-02": lambda: _sigmoid(-1 + 0.5 * 4),
     "linear-models-03": lambda: _ols_slope([1, 2, 3], [2, 4, 5]),
     "linear-models-04": lambda: math.exp(0.4),
@@ -119,10 +136,12 @@ RECOMPUTE: dict[str, Callable[[], float]] = {
     "neural-networks-04": lambda: float(_softmax([3, 1, 0])[0]),
     "neural-networks-05": lambda: -math.log(0.25),
     "neural-networks-06": lambda: (32 + 2 * 2 - 5) // 2 + 1,
+    "neural-networks-09": lambda: float(_softmax([1000 - 1002, 1001 - 1002, 0])[2]),
     "optimization-02": lambda: 2.0 - 0.1 * 0.5,
     "optimization-03": lambda: _gd_on_square(5.0, 0.1, 2),
     "optimization-04": lambda: math.ceil(10_000 / 32),
     "optimization-05": lambda: 1.0 - 0.1 * (0.9 * 1.0 + 2.0),
+    "optimization-09": lambda: _adam_first_step(w=1.0, g=50.0, lr=0.001),
     "preprocessing-02": lambda: (65 - 50) / 10,
     "preprocessing-03": lambda: (80 - 20) / (70 - 20),
     "preprocessing-04": lambda: 2 + sum(k - 1 for k in (4, 3, 5)),
@@ -130,10 +149,12 @@ RECOMPUTE: dict[str, Callable[[], float]] = {
     "imbalance-03": lambda: 1 / (1 + 10),
     "imbalance-06": lambda: _undersampling_correction(0.6, 0.2),
     "imbalance-08": lambda: (10_000 - 120) / 10_000,
+    "imbalance-09": lambda: float((np.array([1, 2]) + 0.25 * (np.array([3, 6]) - [1, 2]))[1]),
     "numpy-pandas-04": lambda: float(np.std([1, 2, 3, 4], ddof=1)),
     "numpy-pandas-05": lambda: float(np.nanmean([1.0, np.nan, 3.0])),
     "numpy-pandas-06": lambda: len([label for label in range(10) if 0 <= label <= 2]),
     "numpy-pandas-07": lambda: _inner_merge_rows(["a", "a", "b"], ["a", "a", "c"]),
+    "numpy-pandas-12": lambda: len(_group_mean_per_row(["x", "y", "x", "y", "y", "x"])),
     "scikit-learn-04": lambda: math.ceil(0.25 * 1000),
     "kaggle-03": lambda: math.sqrt(0.9 * 0.1 / 1000),
     "kaggle-11": lambda: 8000 - 8000 * 25 // 100,
@@ -150,6 +171,7 @@ WRONG: dict[str, float] = {
     "metrics-03": (0.8 + 40 / 60) / 2,
     "metrics-05": 1.5,
     "metrics-09": 0.90,
+    "metrics-10": (720 + 120 + 5) / 1000,
     "linear-models-02": 1.0,
     "linear-models-03": 2.0,
     "linear-models-04": 0.4,
@@ -162,19 +184,23 @@ WRONG: dict[str, float] = {
     "neural-networks-02": 784 * 128,
     "neural-networks-04": 3 / 4,
     "neural-networks-06": 14,
+    "neural-networks-09": 1.0,
     "optimization-02": 2.05,
     "optimization-03": 3.0,
     "optimization-04": 312,
     "optimization-05": 0.8,
+    "optimization-09": 1.0 - 0.001 * 50,
     "preprocessing-02": 0.15,
     "preprocessing-03": 1.0,
     "preprocessing-04": 14,
     "imbalance-03": 0.5,
     "imbalance-06": 0.6,
+    "imbalance-09": 5.0,
     "numpy-pandas-04": math.sqrt(5 / 4),
     "numpy-pandas-05": 4 / 3,
     "numpy-pandas-06": 2,
     "numpy-pandas-07": 2,
+    "numpy-pandas-12": 2,
     "scikit-learn-04": 200,
     "kaggle-11": 2000,
 }
