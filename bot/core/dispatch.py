@@ -131,8 +131,10 @@ class Dispatcher:
     # --- internals ------------------------------------------------------------------------------
 
     async def _context(self, session: AsyncSession, caller: Caller, prefix: str = "") -> Context:
+        defaults = self.settings.community
         community = await ensure_community(session, caller.platform, caller.community_id,
-                                           caller.community_name)
+                                           caller.community_name, timezone=defaults.timezone,
+                                           challenge_time=defaults.challenge_time)
         member = await ensure_member(session, community, caller.user_id, caller.display_name)
         return Context(
             session=session,

@@ -212,14 +212,15 @@ class OutboxWorker:
         now = self.clock.now()
         token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
         async with self.session_factory() as session, session.begin():
+            claimable = (
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.platform.in_(list(self.senders)),
+                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            )
             due = (
                 select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    OutboxMessage.platform.in_(list(self.senders)),
-                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-                )
+                .where(*claimable)
                 .order_by(OutboxMessage.id)
                 .limit(self.batch)
                 .with_for_update(skip_locked=True)
@@ -227,9 +228,11 @@ class OutboxWorker:
             ids = list((await session.execute(due)).scalars())
             if not ids:
                 return []
+            # The conditions are checked again by the UPDATE itself: on SQLite (no row locks) a
+            # concurrent worker may have leased some of these rows between our SELECT and now.
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
+                .where(OutboxMessage.id.in_(ids), *claimable)
                 .values(lease_owner=token, lease_until=now + self.lease)
             )
             rows = (

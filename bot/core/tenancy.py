@@ -55,15 +55,23 @@ Index("ix_members_community_name", Member.community_id, Member.display_name)
 
 
 async def ensure_community(
-    session: AsyncSession, platform: str, external_id: str, name: str = ""
+    session: AsyncSession,
+    platform: str,
+    external_id: str,
+    name: str = "",
+    *,
+    timezone: str = "UTC",
+    challenge_time: time = time(9, 0),
 ) -> Community:
+    """The community, created on first contact with the configured defaults."""
     row = (
         await session.execute(
             select(Community).where(Community.platform == platform, Community.external_id == external_id)
         )
     ).scalar_one_or_none()
     if row is None:
-        row = Community(platform=platform, external_id=external_id, name=name or external_id)
+        row = Community(platform=platform, external_id=external_id, name=name or external_id,
+                        timezone=timezone, challenge_time=challenge_time)
         session.add(row)
         await session.flush()
     elif name and row.name != name:

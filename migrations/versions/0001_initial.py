@@ -1,7 +1,7 @@
 """initial schema: communities, members, channels, outbox, goals, roadmap
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 01:44:00.735918
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import bot.core.db
-
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,56 @@
+"""Schema changes go through Alembic only: migrations run up, down and up again, and the
+models and the migrations describe the same schema (on the backend under test)."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from bot.core.db import Base, make_engine
+from bot.features import import_models
+from bot.migrate import alembic_config, downgrade_async, upgrade_async
+
+
+async def _diff(url: str) -> list[object]:
+    import_models()
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_models_match_migrations(database_url: str) -> None:
+    assert await _diff(database_url) == []
+
+
+async def test_up_down_up(database_url: str) -> None:
+    import_models()
+    expected = {t.name for t in Base.metadata.sorted_tables}
+    assert expected <= await _tables(database_url)
+    await downgrade_async(database_url, "base")
+    assert await _tables(database_url) <= {"alembic_version"}
+    await upgrade_async(database_url)
+    assert expected <= await _tables(database_url)
+    assert await _diff(database_url) == []
+
+
+def test_revisions_form_one_line() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    assert len(script.get_heads()) == 1, "migrations must form a single line (one head)"
