@@ -13,7 +13,7 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("bot")
 
 QUIET_LIBRARIES = ("discord", "discord.http", "discord.gateway", "slack_sdk", "slack_bolt",
-                   "apscheduler", "alembic.runtime.plugins", "aiosqlite", "httpx", "httpcore", "asyncio")
+                   "apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration", "aiosqlite", "httpx", "httpcore", "asyncio")
 
 
 def configure_logging(level: str) -> None:

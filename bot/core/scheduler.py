@@ -74,7 +74,7 @@ class Scheduler:
                 next_run_time=self.context.clock.now(),
             )
         self._aps.start()
-        log.info("scheduler started with ticks: %s", ", ".join(self.ticks) or "none")
+        log.debug("scheduler started with ticks: %s", ", ".join(self.ticks) or "none")
 
     def shutdown(self) -> None:
         if self._aps is not None and self._aps.running:
