@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.core.tenancy import Member
+from bot.features.goals.models import Goal
+from bot.features.roadmap.models import MilestoneCheck
+from tests.conftest import ConsoleHarness
+
+
+async def _count(app: App, model: type) -> int:
+    async with app.session_factory() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def test_show_and_forget_only_touch_the_caller(console: ConsoleHarness, app: App) -> None:
+    await console.say("goal add Mine", "roadmap check basics-1")
+    await console.as_member("bob")
+    await console.say("goal add Bob's goal", "roadmap check math-1")
+    shown = await console.say("privacy")
+    assert "goals: 1" in shown and "milestone checks: 1" in shown
+    out = await console.say("privacy forget")
+    assert "can't be undone" in out and "[1] Delete my data" in out
+    assert await _count(app, Goal) == 2, "nothing is deleted before the confirmation"
+    out = await console.say("1")
+    assert "Pivot has forgotten you here" in out
+    async with app.session_factory() as session:
+        names = sorted((await session.execute(select(Member.platform_user_id))).scalars())
+        goals = list((await session.execute(select(Goal.text))).scalars())
+    assert names == ["ada"]
+    assert goals == ["Mine"]
+    assert await _count(app, MilestoneCheck) == 1
+
+
+async def test_someone_elses_forget_button_does_nothing(console: ConsoleHarness, app: App) -> None:
+    await console.say("goal add Mine", "privacy forget")
+    await console.as_member("mallory")
+    out = await console.say("1")
+    assert "belongs to someone else" in out
+    assert await _count(app, Goal) == 1
