@@ -12,7 +12,6 @@ from alembic import op
 
 import bot.core.db
 
-
 revision = '0005'
 down_revision = '0001'
 branch_labels = None

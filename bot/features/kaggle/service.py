@@ -530,7 +530,7 @@ async def send_reminders(
             if in_grace(reminder_due(competition.deadline, days, tz), now):
                 sent += await enqueue(
                     session, community, Target.in_channel(channel_id),
-                    reminder_card(competition, days, tz, now, channel=True),
+                    reminder_card(competition, days, tz, channel=True),
                     dedupe_key=f"kaggle-remind-channel:{community.id}:{competition.ref}:{days}", now=now,
                 )
     member_rows = (
@@ -551,7 +551,7 @@ async def send_reminders(
             if in_grace(reminder_due(competition.deadline, days, tz), now):
                 sent += await enqueue(
                     session, community, Target.dm(member.platform_user_id, fallback_channel=channel_id),
-                    reminder_card(competition, days, tz, now, channel=False),
+                    reminder_card(competition, days, tz, channel=False),
                     dedupe_key=f"kaggle-remind:{member.id}:{competition.ref}:{days}", now=now,
                 )
     return sent
@@ -654,8 +654,7 @@ def competition_card(competition: KaggleCompetition, tz: ZoneInfo, now: datetime
     )
 
 
-def reminder_card(competition: KaggleCompetition, days: int, tz: ZoneInfo, now: datetime, *,
-                  channel: bool) -> Reply:
+def reminder_card(competition: KaggleCompetition, days: int, tz: ZoneInfo, *, channel: bool) -> Reply:
     assert competition.deadline is not None
     when = "tomorrow" if days == 1 else "today" if days == 0 else f"in {days} days"
     nudge = ("Anyone entering? Share your notebook in the thread." if channel
@@ -663,8 +662,7 @@ def reminder_card(competition: KaggleCompetition, days: int, tz: ZoneInfo, now: 
                   f"{competition.ref}` to stop these.")
     return Reply(
         title=f"⏰ {competition.title} closes {when}",
-        text=(f"The deadline is {format_moment(competition.deadline, tz)} "
-              f"({time_left(competition.deadline, now)}).\n{nudge}\n{competition.url}"),
+        text=f"The deadline is {format_moment(competition.deadline, tz)}.\n{nudge}\n{competition.url}",
         buttons=(Button("I entered", action_id("kaggle.entered", competition.ref), style="success"),)
         if len(competition.ref) <= 80 else (),
     )
