@@ -40,12 +40,17 @@ def _list_line(number: int, competition: KaggleCompetition, ctx: Context, follow
             f"{competition.team_count:,} teams")
 
 
-async def _list_page(ctx: Context, page: int, category: str | None, search: str | None) -> Reply:
+async def _ensure_store(ctx: Context) -> None:
+    """Kaggle must be on; before the first poll has stored anything, poll now (the command is slow)."""
     client = service.require_client(ctx.resources)
     if not await service.has_competitions(ctx.session):
         result = await service.poll(ctx.session, client, ctx.settings, ctx.now())
         if not result.ok:
             raise IntegrationUnavailable(result.error or "Kaggle is not answering right now.")
+
+
+async def _list_page(ctx: Context, page: int, category: str | None, search: str | None) -> Reply:
+    await _ensure_store(ctx)
     found = await service.active_competitions(ctx.session, ctx.now(), category=category, search=search)
     filters = " · ".join(x for x in (service.category_label(category) if category else "",
                                        f"“{search}”" if search else "") if x)
@@ -83,7 +88,7 @@ async def list_competitions(ctx: Context, category: str | None, search: str | No
     return await _list_page(ctx, page or 1, category, search)
 
 
-@kaggle.action("page")
+@kaggle.action("page", slow=True)
 async def page_action(ctx: Context, req: ActionRequest) -> Reply:
     page, category, search = (list(req.args) + ["1", "", ""])[:3]
     if category and category not in CATEGORIES:
@@ -91,9 +96,9 @@ async def page_action(ctx: Context, req: ActionRequest) -> Reply:
     return await _list_page(ctx, int(page) if page.isdigit() else 1, category or None, search or None)
 
 
-@kaggle.command("show", "Everything about one competition", REF, ephemeral=True)
+@kaggle.command("show", "Everything about one competition", REF, ephemeral=True, slow=True)
 async def show(ctx: Context, ref: str) -> Reply:
-    service.require_client(ctx.resources)
+    await _ensure_store(ctx)
     competition = await service.get_competition(ctx.session, ref)
     card = service.competition_card(competition, ctx.tz, ctx.now())
     if not competition.active or (competition.deadline is not None and competition.deadline <= ctx.now()):
@@ -119,13 +124,14 @@ def _reminder_dates(ctx: Context, competition: KaggleCompetition) -> str:
 
 
 async def _follow(ctx: Context, ref: str) -> Reply:
-    service.require_client(ctx.resources)
+    await _ensure_store(ctx)
     competition, new = await service.follow(ctx.session, ctx.member, ref, now=ctx.now())
     head = f"🔔 Following **{competition.title}**." if new else f"You already follow **{competition.title}**."
     return Reply(text=f"{head} {_reminder_dates(ctx, competition)}", ephemeral=True)
 
 
-@kaggle.command("follow", "Get deadline reminders for a competition by DM", REF, ephemeral=True)
+@kaggle.command("follow", "Get deadline reminders for a competition by DM", REF, ephemeral=True,
+                slow=True)
 async def follow(ctx: Context, ref: str) -> Reply:
     return await _follow(ctx, ref)
 
@@ -143,7 +149,7 @@ async def unfollow(ctx: Context, ref: str) -> Reply:
 
 
 async def _entered(ctx: Context, ref: str) -> Reply:
-    service.require_client(ctx.resources)
+    await _ensure_store(ctx)
     result = await service.enter(ctx.session, ctx.member, ref, now=ctx.now())
     title = result.competition.title
     lines = [f"🎉 Nice — you entered **{title}**." if result.new_entry
@@ -157,7 +163,7 @@ async def _entered(ctx: Context, ref: str) -> Reply:
 
 
 @kaggle.command("entered", "Tell Pivot you entered a competition (checks your roadmap milestone)",
-                REF, ephemeral=True)
+                REF, ephemeral=True, slow=True)
 async def entered(ctx: Context, ref: str) -> Reply:
     return await _entered(ctx, ref)
 
