@@ -26,7 +26,9 @@ def _resource(settings: Settings) -> KaggleClient | None:
 
 async def _summary(ctx: Context) -> list[Field]:
     prefs = await service.community_settings(ctx.session, ctx.community.id)
-    categories = ", ".join(service.wanted_categories(prefs, ctx.settings.kaggle.categories)) or "none"
+    categories = (
+        ", ".join(service.wanted_categories(prefs, ctx.settings.kaggle.categories)) or "none"
+    )
     if prefs.categories is None:
         categories += " (default)"
     if ctx.resources.get("kaggle") is None:
@@ -38,7 +40,9 @@ async def _summary(ctx: Context) -> list[Field]:
             parts.append("no successful poll yet")
         else:
             when = service.format_moment(state.last_success_at, ctx.tz)
-            parts.append(f"last successful poll {when} ({state.competitions_seen} open competitions)")
+            parts.append(
+                f"last successful poll {when} ({state.competitions_seen} open competitions)"
+            )
         if state is not None and state.last_error and state.last_error_at is not None:
             at = service.format_moment(state.last_error_at, ctx.tz)
             parts.append(f"last error {at}: {state.last_error}")

@@ -100,7 +100,9 @@ def credentials_from(
 ) -> KaggleCredentials | None:
     """Credentials from settings (which already read KAGGLE_* variables), else ~/.kaggle files."""
     if settings.api_token is not None and settings.api_token.get_secret_value().strip():
-        return KaggleCredentials.from_token(settings.api_token.get_secret_value(), source="KAGGLE_API_TOKEN")
+        return KaggleCredentials.from_token(
+            settings.api_token.get_secret_value(), source="KAGGLE_API_TOKEN"
+        )
     if settings.username and settings.key is not None and settings.key.get_secret_value().strip():
         return KaggleCredentials.from_key(
             settings.username, settings.key.get_secret_value(), source="KAGGLE_USERNAME/KAGGLE_KEY"
@@ -119,11 +121,17 @@ def build_client(
     """The feature's resource: a client when credentials are found, else None (feature off)."""
     credentials = credentials_from(settings.kaggle, environ, home)
     if credentials is None:
-        log.info("Kaggle integration off: no credentials (set KAGGLE_USERNAME and KAGGLE_KEY, "
-                 "or KAGGLE_API_TOKEN, or ~/.kaggle/kaggle.json)")
+        log.info(
+            "Kaggle integration off: no credentials (set KAGGLE_USERNAME and KAGGLE_KEY, "
+            "or KAGGLE_API_TOKEN, or ~/.kaggle/kaggle.json)"
+        )
         return None
-    log.info("Kaggle integration on: %s credentials from %s, API %s",
-             credentials.kind, credentials.source, settings.kaggle.api_url)
+    log.info(
+        "Kaggle integration on: %s credentials from %s, API %s",
+        credentials.kind,
+        credentials.source,
+        settings.kaggle.api_url,
+    )
     return KaggleClient(credentials, base_url=settings.kaggle.api_url)
 
 
@@ -155,7 +163,8 @@ def _insert(session: AsyncSession) -> Callable[..., Any]:
 
 async def _state(session: AsyncSession) -> KagglePollState:
     await session.execute(
-        _insert(session)(KagglePollState).values(id=STATE_ID, competitions_seen=0)
+        _insert(session)(KagglePollState)
+        .values(id=STATE_ID, competitions_seen=0)
         .on_conflict_do_nothing(index_elements=["id"])
     )
     return (
@@ -176,14 +185,19 @@ async def claim_poll(session: AsyncSession, now: datetime, every: timedelta) -> 
         update(KagglePollState)
         .where(
             KagglePollState.id == STATE_ID,
-            or_(KagglePollState.last_attempt_at.is_(None), KagglePollState.last_attempt_at <= now - every),
+            or_(
+                KagglePollState.last_attempt_at.is_(None),
+                KagglePollState.last_attempt_at <= now - every,
+            ),
         )
         .values(last_attempt_at=now)
     )
     return bool(result.rowcount)
 
 
-async def poll(session: AsyncSession, client: KaggleClient, settings: Settings, now: datetime) -> PollResult:
+async def poll(
+    session: AsyncSession, client: KaggleClient, settings: Settings, now: datetime
+) -> PollResult:
     """List Kaggle's active competitions, store them, and post the new ones.
 
     Failures are logged and recorded for `admin show`; nothing is lost because the
@@ -216,12 +230,22 @@ async def _record_failure(session: AsyncSession, now: datetime, error: str) -> N
     state.last_error_at = now
 
 
-async def store_listing(session: AsyncSession, listing: Sequence[Competition], now: datetime) -> int:
+async def store_listing(
+    session: AsyncSession, listing: Sequence[Competition], now: datetime
+) -> int:
     """Upsert every listed competition; mark unlisted ones inactive. Returns how many were new."""
     refs = [c.ref for c in listing]
-    known = set(
-        (await session.execute(select(KaggleCompetition.ref).where(KaggleCompetition.ref.in_(refs)))).scalars()
-    ) if refs else set()
+    known = (
+        set(
+            (
+                await session.execute(
+                    select(KaggleCompetition.ref).where(KaggleCompetition.ref.in_(refs))
+                )
+            ).scalars()
+        )
+        if refs
+        else set()
+    )
     insert = _insert(session)
     for competition in listing:
         values = {
@@ -250,12 +274,15 @@ async def store_listing(session: AsyncSession, listing: Sequence[Competition], n
 
 async def community_settings(session: AsyncSession, community_id: int) -> KaggleCommunitySettings:
     await session.execute(
-        _insert(session)(KaggleCommunitySettings).values(community_id=community_id)
+        _insert(session)(KaggleCommunitySettings)
+        .values(community_id=community_id)
         .on_conflict_do_nothing(index_elements=["community_id"])
     )
     return (
         await session.execute(
-            select(KaggleCommunitySettings).where(KaggleCommunitySettings.community_id == community_id)
+            select(KaggleCommunitySettings).where(
+                KaggleCommunitySettings.community_id == community_id
+            )
         )
     ).scalar_one()
 
@@ -272,7 +299,10 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
         await session.execute(
             select(Community, CommunityChannel.channel_id).join(
                 CommunityChannel,
-                and_(CommunityChannel.community_id == Community.id, CommunityChannel.purpose == "kaggle"),
+                and_(
+                    CommunityChannel.community_id == Community.id,
+                    CommunityChannel.purpose == "kaggle",
+                ),
             )
         )
     ).all()
@@ -300,13 +330,22 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
             baseline = prefs.baseline_at
             picks = [c for c in candidates if c.first_seen_at > baseline]
         for competition in picks:
-            session.add(KaggleChannelCompetition(community_id=community.id, competition_id=competition.id,
-                                                 posted_at=now, following=True))
+            session.add(
+                KaggleChannelCompetition(
+                    community_id=community.id,
+                    competition_id=competition.id,
+                    posted_at=now,
+                    following=True,
+                )
+            )
             await session.flush()
             sent = await enqueue(
-                session, community, Target.in_channel(channel_id),
+                session,
+                community,
+                Target.in_channel(channel_id),
                 competition_card(competition, ZoneInfo(community.timezone), now, new=True),
-                dedupe_key=f"kaggle:{community.id}:{competition.ref}", now=now,
+                dedupe_key=f"kaggle:{community.id}:{competition.ref}",
+                now=now,
             )
             posted += int(sent)
     return posted
@@ -366,11 +405,15 @@ async def get_competition(session: AsyncSession, ref: str) -> KaggleCompetition:
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"I don't know a Kaggle competition '{ref}'. `kaggle list` shows the open ones.")
+        raise NotFound(
+            f"I don't know a Kaggle competition '{ref}'. `kaggle list` shows the open ones."
+        )
     return row
 
 
-async def suggest(session: AsyncSession, partial: str, now: datetime, limit: int = 25) -> list[KaggleCompetition]:
+async def suggest(
+    session: AsyncSession, partial: str, now: datetime, limit: int = 25
+) -> list[KaggleCompetition]:
     """Stored open competitions whose ref or title contains `partial`, soonest deadline first."""
     return (await active_competitions(session, now, search=partial or None))[:limit]
 
@@ -383,14 +426,20 @@ def _require_open(competition: KaggleCompetition, now: datetime) -> None:
         raise InvalidInput(f"{competition.title} has already closed.")
 
 
-async def follow(session: AsyncSession, member: Member, ref: str, *, now: datetime) -> tuple[KaggleCompetition, bool]:
+async def follow(
+    session: AsyncSession, member: Member, ref: str, *, now: datetime
+) -> tuple[KaggleCompetition, bool]:
     """Follow for DM reminders. Returns (competition, newly_followed)."""
     competition = await get_competition(session, ref)
     _require_open(competition, now)
     result = await session.execute(
         _insert(session)(KaggleMemberFollow)
-        .values(community_id=member.community_id, member_id=member.id, competition_id=competition.id,
-                created_at=now)
+        .values(
+            community_id=member.community_id,
+            member_id=member.id,
+            competition_id=competition.id,
+            created_at=now,
+        )
         .on_conflict_do_nothing(index_elements=["member_id", "competition_id"])
     )
     return competition, bool(result.rowcount)
@@ -435,8 +484,12 @@ async def enter(session: AsyncSession, member: Member, ref: str, *, now: datetim
     competition = await get_competition(session, ref)
     result = await session.execute(
         _insert(session)(KaggleEntry)
-        .values(community_id=member.community_id, member_id=member.id, competition_id=competition.id,
-                entered_at=now)
+        .values(
+            community_id=member.community_id,
+            member_id=member.id,
+            competition_id=competition.id,
+            entered_at=now,
+        )
         .on_conflict_do_nothing(index_elements=["member_id", "competition_id"])
     )
     if competition.deadline is None or competition.deadline > now:
@@ -445,7 +498,9 @@ async def enter(session: AsyncSession, member: Member, ref: str, *, now: datetim
     return EntryResult(competition, bool(result.rowcount), milestone.title if milestone else None)
 
 
-async def set_categories(session: AsyncSession, community_id: int, categories: Sequence[str] | None) -> list[str]:
+async def set_categories(
+    session: AsyncSession, community_id: int, categories: Sequence[str] | None
+) -> list[str]:
     """Set the categories a community's channel gets (None: back to the bot default)."""
     prefs = await community_settings(session, community_id)
     prefs.categories = list(categories) if categories is not None else None
@@ -461,8 +516,9 @@ def parse_categories(text: str) -> list[str]:
     return [c for c in CATEGORIES if c in chosen]
 
 
-async def channel_follow(session: AsyncSession, community: Community, ref: str, following: bool,
-                         *, now: datetime) -> KaggleCompetition:
+async def channel_follow(
+    session: AsyncSession, community: Community, ref: str, following: bool, *, now: datetime
+) -> KaggleCompetition:
     """An admin (un)follows a competition for channel reminders."""
     competition = await get_competition(session, ref)
     if following:
@@ -478,8 +534,11 @@ async def channel_follow(session: AsyncSession, community: Community, ref: str, 
     if row is None:
         if not following:
             raise InvalidInput(f"The channel wasn't following {competition.title}.")
-        session.add(KaggleChannelCompetition(community_id=community.id, competition_id=competition.id,
-                                             following=True))
+        session.add(
+            KaggleChannelCompetition(
+                community_id=community.id, competition_id=competition.id, following=True
+            )
+        )
     else:
         row.following = following
     return competition
@@ -516,10 +575,18 @@ async def send_reminders(
     channel_rows = (
         await session.execute(
             select(KaggleCompetition, Community, CommunityChannel.channel_id)
-            .join(KaggleChannelCompetition, KaggleChannelCompetition.competition_id == KaggleCompetition.id)
+            .join(
+                KaggleChannelCompetition,
+                KaggleChannelCompetition.competition_id == KaggleCompetition.id,
+            )
             .join(Community, Community.id == KaggleChannelCompetition.community_id)
-            .join(CommunityChannel, and_(CommunityChannel.community_id == Community.id,
-                                         CommunityChannel.purpose == "kaggle"))
+            .join(
+                CommunityChannel,
+                and_(
+                    CommunityChannel.community_id == Community.id,
+                    CommunityChannel.purpose == "kaggle",
+                ),
+            )
             .where(soon, KaggleChannelCompetition.following.is_(True))
         )
     ).all()
@@ -529,9 +596,12 @@ async def send_reminders(
             assert competition.deadline is not None
             if in_grace(reminder_due(competition.deadline, days, tz), now):
                 sent += await enqueue(
-                    session, community, Target.in_channel(channel_id),
+                    session,
+                    community,
+                    Target.in_channel(channel_id),
                     reminder_card(competition, days, tz, channel=True),
-                    dedupe_key=f"kaggle-remind-channel:{community.id}:{competition.ref}:{days}", now=now,
+                    dedupe_key=f"kaggle-remind-channel:{community.id}:{competition.ref}:{days}",
+                    now=now,
                 )
     member_rows = (
         await session.execute(
@@ -539,8 +609,13 @@ async def send_reminders(
             .join(KaggleMemberFollow, KaggleMemberFollow.competition_id == KaggleCompetition.id)
             .join(Member, Member.id == KaggleMemberFollow.member_id)
             .join(Community, Community.id == KaggleMemberFollow.community_id)
-            .outerjoin(CommunityChannel, and_(CommunityChannel.community_id == Community.id,
-                                              CommunityChannel.purpose == "kaggle"))
+            .outerjoin(
+                CommunityChannel,
+                and_(
+                    CommunityChannel.community_id == Community.id,
+                    CommunityChannel.purpose == "kaggle",
+                ),
+            )
             .where(soon)
         )
     ).all()
@@ -550,9 +625,12 @@ async def send_reminders(
             assert competition.deadline is not None
             if in_grace(reminder_due(competition.deadline, days, tz), now):
                 sent += await enqueue(
-                    session, community, Target.dm(member.platform_user_id, fallback_channel=channel_id),
+                    session,
+                    community,
+                    Target.dm(member.platform_user_id, fallback_channel=channel_id),
                     reminder_card(competition, days, tz, channel=False),
-                    dedupe_key=f"kaggle-remind:{member.id}:{competition.ref}:{days}", now=now,
+                    dedupe_key=f"kaggle-remind:{member.id}:{competition.ref}:{days}",
+                    now=now,
                 )
     return sent
 
@@ -574,17 +652,25 @@ def learner_note(competition: KaggleCompetition) -> str:
     """One line on why a career-switcher might enter, from category, reward and tags."""
     reasons: list[str] = []
     if competition.category == "getting-started":
-        reasons.append("a Getting Started competition: a classic dataset, a rolling leaderboard and "
-                       "plenty of public tutorials, built for a first submission")
+        reasons.append(
+            "a Getting Started competition: a classic dataset, a rolling leaderboard and "
+            "plenty of public tutorials, built for a first submission"
+        )
     elif competition.category == "playground":
-        reasons.append("a Playground competition: short, synthetic data, low stakes — good practice "
-                       "for a full pipeline end to end")
+        reasons.append(
+            "a Playground competition: short, synthetic data, low stakes — good practice "
+            "for a full pipeline end to end"
+        )
     elif competition.category == "featured":
-        reasons.append("a Featured competition: a real company's problem; even without placing, "
-                       "the top public notebooks are a masterclass")
+        reasons.append(
+            "a Featured competition: a real company's problem; even without placing, "
+            "the top public notebooks are a masterclass"
+        )
     tags = {str(t).lower() for t in competition.tags or ()}
     if "tabular" in tags:
-        reasons.append("tabular data, where backend instincts for joins and features carry straight over")
+        reasons.append(
+            "tabular data, where backend instincts for joins and features carry straight over"
+        )
     if is_knowledge_prize(competition.reward) and competition.category != "getting-started":
         reasons.append("a knowledge prize, so the forums are unusually open about what works")
     if competition.kernels_only:
@@ -631,7 +717,9 @@ def competition_buttons(ref: str) -> tuple[Button, ...]:
     )
 
 
-def competition_card(competition: KaggleCompetition, tz: ZoneInfo, now: datetime, *, new: bool = False) -> Reply:
+def competition_card(
+    competition: KaggleCompetition, tz: ZoneInfo, now: datetime, *, new: bool = False
+) -> Reply:
     """The post for a new competition, and `kaggle show`."""
     description = competition.description.strip()
     lines = [description] if description else []
@@ -641,7 +729,9 @@ def competition_card(competition: KaggleCompetition, tz: ZoneInfo, now: datetime
         Field("Reward", _reward(competition), inline=True),
         Field("Teams", f"{competition.team_count:,}", inline=True),
         Field("Deadline", format_deadline(competition.deadline, tz, now)),
-        Field("Evaluation", competition.evaluation_metric or "see the competition page", inline=True),
+        Field(
+            "Evaluation", competition.evaluation_metric or "see the competition page", inline=True
+        ),
         Field("Link", competition.url),
     )
     buttons = competition_buttons(competition.ref) if len(competition.ref) <= 80 else ()
@@ -654,15 +744,23 @@ def competition_card(competition: KaggleCompetition, tz: ZoneInfo, now: datetime
     )
 
 
-def reminder_card(competition: KaggleCompetition, days: int, tz: ZoneInfo, *, channel: bool) -> Reply:
+def reminder_card(
+    competition: KaggleCompetition, days: int, tz: ZoneInfo, *, channel: bool
+) -> Reply:
     assert competition.deadline is not None
     when = "tomorrow" if days == 1 else "today" if days == 0 else f"in {days} days"
-    nudge = ("Anyone entering? Share your notebook in the thread." if channel
-             else "Submit early: late-day queues are long. Reply `kaggle unfollow "
-                  f"{competition.ref}` to stop these.")
+    nudge = (
+        "Anyone entering? Share your notebook in the thread."
+        if channel
+        else "Submit early: late-day queues are long. Reply `kaggle unfollow "
+        f"{competition.ref}` to stop these."
+    )
     return Reply(
         title=f"⏰ {competition.title} closes {when}",
         text=f"The deadline is {format_moment(competition.deadline, tz)}.\n{nudge}\n{competition.url}",
-        buttons=(Button("I entered", action_id("kaggle.entered", competition.ref), style="success"),)
-        if len(competition.ref) <= 80 else (),
+        buttons=(
+            Button("I entered", action_id("kaggle.entered", competition.ref), style="success"),
+        )
+        if len(competition.ref) <= 80
+        else (),
     )

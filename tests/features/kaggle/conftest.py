@@ -84,23 +84,36 @@ class Community:
         self.external_id = external_id
 
     def caller(self, user: str = "ada", *, admin: bool = True) -> Caller:
-        return Caller(platform="console", community_id=self.external_id, user_id=user,
-                      display_name=user, community_name=self.external_id, is_admin=admin)
+        return Caller(
+            platform="console",
+            community_id=self.external_id,
+            user_id=user,
+            display_name=user,
+            community_name=self.external_id,
+            is_admin=admin,
+        )
 
     async def say(self, text: str, *, user: str = "ada", admin: bool | None = None) -> Reply:
         is_admin = (user == "ada") if admin is None else admin
         return await self.app.dispatcher.run_text(self.caller(user, admin=is_admin), text)
 
     async def setup(self, *, timezone: str = "UTC", categories: str | None = None) -> None:
-        for line in (f"admin set channel kaggle #kaggle-{self.external_id}",
-                     f"admin set timezone {timezone}",
-                     *([f"admin kaggle categories {categories}"] if categories else [])):
+        for line in (
+            f"admin set channel kaggle #kaggle-{self.external_id}",
+            f"admin set timezone {timezone}",
+            *([f"admin kaggle categories {categories}"] if categories else []),
+        ):
             reply = await self.say(line)
             assert not reply.error, reply.text
 
 
 def text_of(reply: Reply) -> str:
-    parts = [reply.title or "", reply.text, *(f"{f.name}: {f.value}" for f in reply.fields), reply.footer or ""]
+    parts = [
+        reply.title or "",
+        reply.text,
+        *(f"{f.name}: {f.value}" for f in reply.fields),
+        reply.footer or "",
+    ]
     return "\n".join(parts)
 
 
@@ -109,8 +122,14 @@ async def outbox(app: App) -> list[dict[str, Any]]:
     async with app.session_factory() as session:
         rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
         return [
-            {"key": r.dedupe_key, "kind": r.kind, "to": r.target, "channel": r.channel,
-             "created_at": r.created_at, "text": text_of(Reply.from_json(r.payload))}
+            {
+                "key": r.dedupe_key,
+                "kind": r.kind,
+                "to": r.target,
+                "channel": r.channel,
+                "created_at": r.created_at,
+                "text": text_of(Reply.from_json(r.payload)),
+            }
             for r in rows
         ]
 

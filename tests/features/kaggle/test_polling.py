@@ -17,9 +17,16 @@ from tests.features.kaggle.conftest import Community, SleepRecorder, outbox, tex
 POLL = timedelta(hours=6)
 
 
-def comp(ref: str, category: str = "Featured", day: int = 20, **kwargs: object) -> dict[str, object]:
-    return make_competition(ref, ref.replace("-", " ").title(), category,
-                            datetime(2026, 3, day, 23, 59, tzinfo=UTC), **kwargs)  # type: ignore[arg-type]
+def comp(
+    ref: str, category: str = "Featured", day: int = 20, **kwargs: object
+) -> dict[str, object]:
+    return make_competition(
+        ref,
+        ref.replace("-", " ").title(),
+        category,
+        datetime(2026, 3, day, 23, 59, tzinfo=UTC),
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 async def poll(app: App) -> None:
@@ -51,7 +58,9 @@ async def test_poll_follows_every_page_and_stores_each_competition(
     bodies = [r.json for r in fake_kaggle.list_requests]
     assert len(bodies) == 3  # 20 + 20 + 5
     assert bodies[0]["sortBy"] == "COMPETITION_SORT_BY_EARLIEST_DEADLINE"
-    assert bodies[0]["category"] == "HOST_SEGMENT_UNSPECIFIED"  # all categories, routed per community
+    assert (
+        bodies[0]["category"] == "HOST_SEGMENT_UNSPECIFIED"
+    )  # all categories, routed per community
     assert fake_kaggle.list_requests[0].authorization == "Bearer KGAT_test_token"
     saved = (await stored(kaggle_app))["comp-03"]
     assert saved.title == "Comp 03" and saved.category == "featured"
@@ -64,7 +73,10 @@ async def test_new_competition_in_a_later_poll_is_posted_once(
 ) -> None:
     group = Community(kaggle_app, "g1")
     await group.setup()
-    fake_kaggle.add(comp("titanic", "Getting Started", reward="Knowledge"), comp("house-prices", "Getting Started"))
+    fake_kaggle.add(
+        comp("titanic", "Getting Started", reward="Knowledge"),
+        comp("house-prices", "Getting Started"),
+    )
     await poll(kaggle_app)
     assert sorted(await posts(kaggle_app)) == ["house-prices", "titanic"]
 
@@ -85,10 +97,14 @@ async def test_new_competition_in_a_later_poll_is_posted_once(
     assert post["to"] == "kaggle-g1"
     assert "New on Kaggle: Playground S6E3" in post["text"]
     assert "Why enter: a Playground competition" in post["text"]
-    for shown in ("Category: Playground", "Reward: $10,000", "Teams: 120",
-                  "Evaluation: Root Mean Squared Error",
-                  "Link: https://www.kaggle.com/competitions/playground-s6e3",
-                  "Deadline: Fri 2026-03-20 23:59 UTC (in 18 days)"):
+    for shown in (
+        "Category: Playground",
+        "Reward: $10,000",
+        "Teams: 120",
+        "Evaluation: Root Mean Squared Error",
+        "Link: https://www.kaggle.com/competitions/playground-s6e3",
+        "Deadline: Fri 2026-03-20 23:59 UTC (in 18 days)",
+    ):
         assert shown in post["text"]
 
 
@@ -122,8 +138,12 @@ async def test_each_community_gets_only_the_categories_it_wants(
     los_angeles = Community(kaggle_app, "lax")
     await auckland.setup(timezone="Pacific/Auckland", categories="playground")
     await los_angeles.setup(timezone="America/Los_Angeles", categories="featured")
-    fake_kaggle.add(comp("play", "Playground"), comp("feat", "Featured"), comp("start", "Getting Started"),
-                    comp("research", "Research"))
+    fake_kaggle.add(
+        comp("play", "Playground"),
+        comp("feat", "Featured"),
+        comp("start", "Getting Started"),
+        comp("research", "Research"),
+    )
     await poll(kaggle_app)
 
     assert await posts(kaggle_app, auckland) == ["play"]
@@ -183,8 +203,12 @@ async def test_rate_limit_waits_as_told_within_the_same_poll(
 
 @pytest.mark.parametrize("failure", ["500", "timeout"])
 async def test_kaggle_down_is_logged_and_the_next_poll_posts_everything_once(
-    kaggle_app: App, fake_kaggle: FakeKaggle, clock: ManualClock, sleeps: SleepRecorder,
-    caplog: pytest.LogCaptureFixture, failure: str,
+    kaggle_app: App,
+    fake_kaggle: FakeKaggle,
+    clock: ManualClock,
+    sleeps: SleepRecorder,
+    caplog: pytest.LogCaptureFixture,
+    failure: str,
 ) -> None:
     group = Community(kaggle_app, "g1")
     await group.setup()
@@ -196,7 +220,9 @@ async def test_kaggle_down_is_logged_and_the_next_poll_posts_everything_once(
     with caplog.at_level(logging.WARNING, logger="bot"):
         await poll(kaggle_app)
     assert sleeps.delays == [1.0, 2.0]  # exponential backoff between the three attempts
-    assert any("Kaggle poll failed; retrying at the next poll" in r.getMessage() for r in caplog.records)
+    assert any(
+        "Kaggle poll failed; retrying at the next poll" in r.getMessage() for r in caplog.records
+    )
     assert await posts(kaggle_app) == []
     assert "last error" in text_of(await group.say("admin show"))
 

@@ -35,7 +35,9 @@ async def two_communities(app: App, fake: FakeKaggle) -> tuple[Community, Commun
     await los_angeles.setup(timezone="America/Los_Angeles")
     await app.scheduler.run_tick("kaggle.poll")  # posted to both channels: both follow it
     for group in (auckland, los_angeles):
-        reply = await group.say("kaggle follow march-mania", user="kiri" if group is auckland else "sam")
+        reply = await group.say(
+            "kaggle follow march-mania", user="kiri" if group is auckland else "sam"
+        )
         assert "Following" in reply.text, reply.text
     return auckland, los_angeles
 
@@ -47,15 +49,23 @@ async def test_reminders_arrive_seven_and_one_days_before_at_nine_local_time(
     # Community ids: akl = 1, lax = 2; members: ada(1) in akl, ada(2) in lax, then kiri(3), sam(4).
     assert await remind_at(kaggle_app, clock, LAX_7 - timedelta(minutes=10)) == set()
     assert await remind_at(kaggle_app, clock, LAX_7) == {
-        "kaggle-remind-channel:2:march-mania:7", "kaggle-remind:4:march-mania:7"}
+        "kaggle-remind-channel:2:march-mania:7",
+        "kaggle-remind:4:march-mania:7",
+    }
     assert await remind_at(kaggle_app, clock, LAX_7 + timedelta(minutes=10)) == set()  # once
     assert await remind_at(kaggle_app, clock, AKL_7 - timedelta(minutes=10)) == set()
     assert await remind_at(kaggle_app, clock, AKL_7) == {
-        "kaggle-remind-channel:1:march-mania:7", "kaggle-remind:3:march-mania:7"}
+        "kaggle-remind-channel:1:march-mania:7",
+        "kaggle-remind:3:march-mania:7",
+    }
     assert await remind_at(kaggle_app, clock, LAX_1) == {
-        "kaggle-remind-channel:2:march-mania:1", "kaggle-remind:4:march-mania:1"}
+        "kaggle-remind-channel:2:march-mania:1",
+        "kaggle-remind:4:march-mania:1",
+    }
     assert await remind_at(kaggle_app, clock, AKL_1) == {
-        "kaggle-remind-channel:1:march-mania:1", "kaggle-remind:3:march-mania:1"}
+        "kaggle-remind-channel:1:march-mania:1",
+        "kaggle-remind:3:march-mania:1",
+    }
     assert await remind_at(kaggle_app, clock, DEADLINE - timedelta(minutes=30)) == set()
 
     rows = {r["key"]: r for r in await outbox(kaggle_app)}
@@ -74,7 +84,9 @@ async def test_follow_reply_names_the_reminder_times_in_the_members_zone(
     fake_kaggle.add(make_competition("march-mania", "March Mania", "Featured", DEADLINE))
     auckland = Community(kaggle_app, "akl")
     await auckland.setup(timezone="Pacific/Auckland")
-    reply = await auckland.say("kaggle follow https://www.kaggle.com/competitions/march-mania/", user="kiri")
+    reply = await auckland.say(
+        "kaggle follow https://www.kaggle.com/competitions/march-mania/", user="kiri"
+    )
     assert "It closes Fri 2026-03-13 12:59 NZDT" in reply.text
     assert "Fri 2026-03-06 09:00, Thu 2026-03-12 09:00 (Pacific/Auckland)" in reply.text
 
@@ -86,7 +98,9 @@ async def test_a_reminder_missed_while_down_is_caught_up_within_the_grace_window
     grace = timedelta(minutes=kaggle_app.settings.scheduler.grace_minutes)
     # Down from before the LA 7-day reminder until 2 h after it: caught up.
     assert await remind_at(kaggle_app, clock, LAX_7 + timedelta(hours=2)) == {
-        "kaggle-remind-channel:2:march-mania:7", "kaggle-remind:4:march-mania:7"}
+        "kaggle-remind-channel:2:march-mania:7",
+        "kaggle-remind:4:march-mania:7",
+    }
     # Down across the Auckland 7-day reminder and past the grace window: a stale reminder is dropped.
     assert await remind_at(kaggle_app, clock, AKL_7 + grace + timedelta(minutes=1)) == set()
 
@@ -95,16 +109,26 @@ async def test_unfollowing_stops_dm_reminders_and_admins_steer_channel_ones(
     kaggle_app: App, fake_kaggle: FakeKaggle, clock: ManualClock
 ) -> None:
     auckland, los_angeles = await two_communities(kaggle_app, fake_kaggle)
-    assert "No more reminders" in (await auckland.say("kaggle unfollow march-mania", user="kiri")).text
+    assert (
+        "No more reminders" in (await auckland.say("kaggle unfollow march-mania", user="kiri")).text
+    )
     reply = await auckland.say("kaggle unfollow march-mania", user="kiri")
     assert reply.error and "weren't following" in reply.text
-    assert "No more channel reminders" in (await auckland.say("admin kaggle unfollow march-mania")).text
+    assert (
+        "No more channel reminders"
+        in (await auckland.say("admin kaggle unfollow march-mania")).text
+    )
     # Los Angeles still follows (its 7-day reminder is within the grace window at this moment).
     assert await remind_at(kaggle_app, clock, AKL_7) == {
-        "kaggle-remind-channel:2:march-mania:7", "kaggle-remind:4:march-mania:7"}
+        "kaggle-remind-channel:2:march-mania:7",
+        "kaggle-remind:4:march-mania:7",
+    }
 
     # An admin can follow a competition that was never posted (a category the channel doesn't get).
     fake_kaggle.add(make_competition("deep-research", "Deep Research", "Research", DEADLINE))
     await los_angeles.say("admin kaggle poll-now")
-    assert "reminded about **Deep Research**" in (await los_angeles.say("admin kaggle follow deep-research")).text
+    assert (
+        "reminded about **Deep Research**"
+        in (await los_angeles.say("admin kaggle follow deep-research")).text
+    )
     assert "kaggle-remind-channel:2:deep-research:1" in await remind_at(kaggle_app, clock, LAX_1)
