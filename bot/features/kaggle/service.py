@@ -330,15 +330,20 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
             baseline = prefs.baseline_at
             picks = [c for c in candidates if c.first_seen_at > baseline]
         for competition in picks:
-            session.add(
-                KaggleChannelCompetition(
+            # A concurrent poll (another process, `kaggle list` on an empty store) may have
+            # claimed this post already: the unique row decides, the dedupe key backs it up.
+            claimed = await session.execute(
+                _insert(session)(KaggleChannelCompetition)
+                .values(
                     community_id=community.id,
                     competition_id=competition.id,
                     posted_at=now,
                     following=True,
                 )
+                .on_conflict_do_nothing(index_elements=["community_id", "competition_id"])
             )
-            await session.flush()
+            if not claimed.rowcount:
+                continue
             sent = await enqueue(
                 session,
                 community,
