@@ -81,7 +81,7 @@ async def _list_page(ctx: Context, page: int, category: str | None, search: str 
     if not found:
         return Reply(
             title=title,
-            text="Nothing open matches. Try `kaggle list` without filters.",
+            text=f"Nothing open matches. Try `{ctx.prefix}kaggle list` without filters.",
             ephemeral=True,
         )
     pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
@@ -249,11 +249,10 @@ async def entered_action(ctx: Context, req: ActionRequest) -> Reply:
 
 @admin_kaggle.command(
     "kaggle categories",
-    "Which Kaggle categories the Kaggle channel gets (comma-separated, or 'default'); "
-    f"a newly connected channel gets the {service.WELCOME_LIMIT} soonest open ones, then every new one",
+    "Which Kaggle categories the Kaggle channel gets (no value: show them)",
     Param.text(
         "categories",
-        f"Like getting-started,playground — from {', '.join(CATEGORIES)}",
+        "Comma-separated, like getting-started,playground; or 'default'",
         required=False,
         positional=True,
     ),
@@ -266,7 +265,8 @@ async def categories(ctx: Context, categories: str | None) -> Reply:
         current = service.wanted_categories(prefs, default)
         suffix = " (the default)" if prefs.categories is None else ""
         return Reply(
-            text=f"The Kaggle channel gets: {', '.join(current) or 'nothing'}{suffix}.",
+            text=f"The Kaggle channel gets: {', '.join(current) or 'nothing'}{suffix}.\n"
+            f"{_how_posting_works(ctx)}",
             ephemeral=True,
         )
     if categories.strip().lower() == "default":
@@ -275,7 +275,19 @@ async def categories(ctx: Context, categories: str | None) -> Reply:
     chosen = service.parse_categories(categories)
     await service.set_categories(ctx.session, ctx.community.id, chosen)
     return Reply(
-        text=f"The Kaggle channel will get new {', '.join(chosen)} competitions.", ephemeral=True
+        text=f"The Kaggle channel will get new {', '.join(chosen)} competitions.\n"
+        f"{_how_posting_works(ctx)}",
+        ephemeral=True,
+    )
+
+
+def _how_posting_works(ctx: Context) -> str:
+    channel = f"`{ctx.prefix}admin set channel kaggle #channel`"
+    return (
+        f"How posting works: the first poll after {channel} posts the "
+        f"{service.WELCOME_LIMIT} open competitions with the soonest deadlines; after that, every "
+        "competition new to Kaggle's list is posted once. The rest are always in "
+        f"`{ctx.prefix}kaggle list`. Options: {', '.join(CATEGORIES)}."
     )
 
 

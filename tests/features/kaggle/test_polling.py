@@ -153,7 +153,8 @@ async def test_each_community_gets_only_the_categories_it_wants(
     assert "Fri 2026-03-20 16:59 PDT" in texts["kaggle-lax"]
 
     reply = await auckland.say("admin kaggle categories")
-    assert "playground" in reply.text and "featured" not in reply.text
+    assert reply.text.splitlines()[0] == "The Kaggle channel gets: playground."
+    assert "posts the 3 open competitions with the soonest deadlines" in reply.text
 
 
 async def test_unknown_category_is_refused_and_nothing_changes(kaggle_app: App) -> None:
