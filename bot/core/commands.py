@@ -271,6 +271,10 @@ class Registry:
         merged = self.groups.get(group.name)
         if merged is None:
             merged = self.groups[group.name] = CommandGroup(group.name, group.help, default=group.default)
+        elif group.default is not None:
+            if merged.default not in (None, group.default):
+                raise ValueError(f"conflicting default subcommands for {group.name}")
+            merged.default = group.default
         taken = {c.path for c in merged.commands}
         for command in group.commands:
             if command.path in taken:
