@@ -86,7 +86,7 @@ def manifest(
         "display_information": {
             "name": APP_NAME,
             "description": "Study companion for engineers moving into machine learning",
-            "long_description": _LONG_DESCRIPTION,
+            "long_description": _LONG_DESCRIPTION.format(command=slack.command),
             "background_color": "#2c2d30",
         },
         "features": {
@@ -109,7 +109,7 @@ _LONG_DESCRIPTION = (
     "Pivot keeps your learning goals and your progress along a five-step roadmap from backend "
     "engineering to machine learning (basics, math, projects, community, jobs). It posts a daily "
     "ML/math challenge, runs accountability check-ins, surfaces Kaggle competitions you can "
-    "actually enter and pairs members into study buddies. Type /pivot help to start."
+    "actually enter and pairs members into study buddies. Type {command} help to start."
 )
 
 

@@ -8,7 +8,6 @@ has slack_sdk's own retry handlers removed so nothing retries twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
@@ -79,7 +78,7 @@ class SlackSender:
             return await self._deliver(delivery)
         except SlackApiError as exc:
             raise classify(exc) from None
-        except (SlackClientError, aiohttp.ClientError, TimeoutError, asyncio.TimeoutError) as exc:
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             raise TransientDeliveryError(f"network: {type(exc).__name__}: {exc}"[:500]) from None
 
     async def _deliver(self, delivery: Delivery) -> DeliveryResult:
