@@ -85,7 +85,8 @@ class SlackSettings(BaseModel):
 
 class HttpSettings(BaseModel):
     host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
+    # 0 lets the OS pick a free port (the tests do this).
+    port: int = Field(default=3000, ge=0, le=65535)
 
 
 class KaggleSettings(BaseModel):

@@ -80,6 +80,7 @@ class FakeSlack:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends users.info etc. as GET
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -225,16 +226,19 @@ class FakeSlack:
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
-    """JSON bodies as they are; form bodies with JSON-valued fields (blocks, view, files) decoded."""
-    if request.content_type == "application/json":
+    """Query, form or JSON arguments; JSON-valued fields (blocks, view, files) decoded."""
+    args: dict[str, Any] = dict(request.query)  # slack_sdk sends `params=` as the query string
+    if request.method == "GET":
+        pass
+    elif request.content_type == "application/json":
         data = await request.json()
-        return dict(data) if isinstance(data, dict) else {}
-    args: dict[str, Any] = dict(await request.post())
+        args.update(data if isinstance(data, dict) else {})
+    else:
+        args.update(await request.post())
     for key, value in list(args.items()):
-        if isinstance(value, str) and value[:1] in "[{":
+        if isinstance(value, str) and value[:1] in ("[", "{"):
             try:
                 args[key] = json.loads(value)
             except ValueError:
                 pass
-    args.update(request.query)
     return args
