@@ -4,7 +4,8 @@ It answers the methods Pivot's Slack adapter calls, with the shapes Slack docume
 (https://docs.slack.dev/reference/methods): ``auth.test``, ``users.info``,
 ``chat.postMessage``, ``chat.postEphemeral``, ``conversations.open``, ``views.open``,
 ``files.getUploadURLExternal`` (+ the upload URL it hands out) and
-``files.completeUploadExternal``; plus ``response_url`` endpoints.
+``files.completeUploadExternal``, ``apps.connections.open`` and the Socket Mode
+websocket it points to; plus ``response_url`` endpoints.
 
 Usage::
 
@@ -68,6 +69,9 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_messages: list[dict[str, Any]] = []
+        self.expired_response_urls: set[str] = set()
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._changed = asyncio.Condition()
         self._ts = itertools.count(1)
@@ -83,6 +87,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # slack_sdk sends users.info etc. as GET
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -123,10 +128,10 @@ class FakeSlack:
     def responses_to(self, key: str) -> list[dict[str, Any]]:
         return [r.body for r in self.responses if r.key == key]
 
-    async def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], object], within: float = 5.0) -> None:
         """Wait until `predicate()` is true; it is re-checked whenever a request arrives."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(predicate)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -157,9 +162,31 @@ class FakeSlack:
             await self._notify()
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append(Response(request.match_info["key"], await request.json()))
+        key = request.match_info["key"]
+        if key in self.expired_response_urls:
+            await self._notify()
+            return web.Response(status=404, text="expired_url")
+        self.responses.append(Response(key, await request.json()))
         await self._notify()
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record what the app sends (envelope acks)."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0PIVOT"}, "debug_info": {"host": "fake"}})
+        await self._notify()
+        async for message in ws:
+            if message.type.name == "TEXT":
+                self.socket_messages.append(json.loads(message.data))
+                await self._notify()
+        return ws
+
+    async def socket_send(self, envelope: dict[str, Any]) -> None:
+        """Deliver an envelope (slash_commands, interactive, events_api) to the connected app."""
+        await self.sockets[-1].send_json(envelope)
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
@@ -172,6 +199,9 @@ class FakeSlack:
         return {"ok": True, "url": "https://pivot-test.slack.com/", "team": "Pivot test", "user": "pivot",
                 "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BPIVOT",
                 "is_enterprise_install": False}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))

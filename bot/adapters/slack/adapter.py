@@ -94,20 +94,29 @@ class SlackAdapter:
     # --- serving ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.settings.app_token is not None:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        await self.open()
+        await asyncio.Event().wait()  # serve until cancelled
 
-            self._socket = AsyncSocketModeHandler(
-                self.bolt, self.settings.app_token.get_secret_value(), web_client=self.client
-            )
-            await self._socket.connect_async()
+    async def open(self) -> None:
+        """Start receiving: Socket Mode when an app token is set, else the HTTP endpoint."""
+        if self.settings.app_token is not None:
+            await self.open_socket()
             log.info("Slack: connected over Socket Mode")
         else:
             await self.open_http()
             log.info(
                 "Slack: listening on %s:%s%s", self.app.settings.http.host, self.port, EVENTS_PATH
             )
-        await asyncio.Event().wait()  # serve until cancelled
+
+    async def open_socket(self) -> None:
+        """Connect over Socket Mode (slack_sdk's aiohttp client; it reconnects by itself)."""
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        assert self.settings.app_token is not None
+        self._socket = AsyncSocketModeHandler(
+            self.bolt, self.settings.app_token.get_secret_value(), web_client=self.client
+        )
+        await self._socket.connect_async()
 
     async def open_http(self) -> int:
         """Bind the HTTP endpoint (port 0 picks a free one) and return the port."""
