@@ -3,6 +3,7 @@ correctly signed requests shaped like Slack's."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -35,6 +36,8 @@ class Probe:
     group: CommandGroup
     clicks: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    # `probe slow` waits for this: a command that takes as long as the test wants.
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def make_probe() -> Probe:
@@ -56,6 +59,11 @@ def make_probe() -> Probe:
             selects=(Select("Level", action_id("probe.level"),
                             (SelectOption("Easy", "easy"), SelectOption("Hard", "hard"))),),
         )
+
+    @group.command("slow", "A command that takes until the test opens the gate", slow=True)
+    async def slow(ctx: Context) -> Reply:
+        await probe.gate.wait()
+        return Reply(text="Finally done.")
 
     @group.command("chart", "A reply with an image")
     async def chart(ctx: Context) -> Reply:

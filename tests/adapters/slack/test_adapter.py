@@ -6,6 +6,7 @@ import time
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.tenancy import Community, Member
@@ -53,6 +54,26 @@ async def test_slash_command_creates_a_goal_and_the_reply_arrives(slack: SlackHa
     assert (goal.text, goal.due) == ("Finish fast.ai part 1", date(2027, 3, 1))
     assert (community.platform, community.external_id, community.name) == ("slack", TEAM_ID, "pivot-test")
     assert (member.platform_user_id, member.display_name) == ("U1", "ada")
+
+
+async def test_a_slow_command_is_acknowledged_first_and_answered_later(slack: SlackHarness) -> None:
+    sent = await slack.command("probe slow")  # returns although the handler is still waiting
+
+    assert (sent.status, sent.body) == (200, "")
+    assert slack.fake.responses == []
+    slack.probe.gate.set()
+    await slack.fake.wait_for(lambda: slack.fake.responses)
+    assert "Finally done." in texts(slack.fake.responses[0].body)
+
+
+async def test_an_expired_response_url_falls_back_to_the_web_api(slack: SlackHarness) -> None:
+    slack.fake.expired_response_urls.add("old")
+    await slack.command("goal list", response_key="old")
+
+    await slack.fake.wait_for(lambda: slack.fake.calls_to("chat.postEphemeral"))
+    call = slack.fake.calls_to("chat.postEphemeral")[0]
+    assert (call["channel"], call["user"]) == ("C0GENERAL", "U1")
+    assert "No goals yet" in texts(call)
 
 
 async def test_help_and_usage_errors_are_ephemeral(slack: SlackHarness) -> None:
@@ -194,3 +215,23 @@ async def test_an_image_is_uploaded_and_shown_in_the_reply(slack: SlackHarness) 
     image = next(b for b in message["blocks"] if b["type"] == "image")
     assert image == {"type": "image", "slack_file": {"id": file_id}, "alt_text": "Goals progress this week"}
     assert "channel_id" not in slack.fake.calls_to("files.completeUploadExternal")[0]  # private upload
+
+
+async def test_the_app_starts_slack_only_when_its_token_is_set(database_url: str, clock: Any) -> None:
+    from bot.adapters.slack import SlackAdapter
+    from bot.app import App, platform_adapters
+    from bot.config import ConfigError, Settings
+
+    bare = App(Settings(database={"url": database_url}), clock=clock)
+    configured = App(Settings(database={"url": database_url},
+                              slack={"bot_token": "xoxb-1", "signing_secret": "s"}), clock=clock)
+    unsigned = App(Settings(database={"url": database_url}, slack={"bot_token": "xoxb-1"}), clock=clock)
+    try:
+        assert platform_adapters(bare) == []
+        (adapter,) = platform_adapters(configured)
+        assert isinstance(adapter, SlackAdapter) and adapter.platform == "slack"
+        with pytest.raises(ConfigError, match="PIVOT_SLACK_SIGNING_SECRET"):
+            platform_adapters(unsigned)
+    finally:
+        for app in (bare, configured, unsigned):
+            await app.close()
