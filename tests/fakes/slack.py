@@ -95,8 +95,12 @@ class FakeSlack:
         self.port = int(self._runner.addresses[0][1])
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -109,16 +113,32 @@ class FakeSlack:
 
     # --- scripting and inspection -------------------------------------------------------------
 
-    def add_user(self, user_id: str, *, name: str = "", admin: bool = False, owner: bool = False) -> None:
+    def add_user(
+        self, user_id: str, *, name: str = "", admin: bool = False, owner: bool = False
+    ) -> None:
         name = name or user_id.lower()
         self.users[user_id] = {
-            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name.title(),
-            "is_admin": admin, "is_owner": owner, "is_primary_owner": False, "is_bot": False,
-            "deleted": False, "profile": {"display_name": name, "real_name": name.title()},
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "is_admin": admin,
+            "is_owner": owner,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "deleted": False,
+            "profile": {"display_name": name, "real_name": name.title()},
         }
 
-    def fail_next(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None,
-                  times: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         for _ in range(times):
             self._failures[method].append(Failure(error, status, retry_after))
 
@@ -143,15 +163,22 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _arguments(request)
         auth = request.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
+        token = (
+            auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
+        )
         self.calls.append(Call(method, args, token))
         try:
             failures = self._failures.get(method)
             if failures:
                 failure = failures.popleft()
-                headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-                return web.json_response({"ok": False, "error": failure.error}, status=failure.status,
-                                         headers=headers)
+                headers = (
+                    {"Retry-After": str(failure.retry_after)}
+                    if failure.retry_after is not None
+                    else {}
+                )
+                return web.json_response(
+                    {"ok": False, "error": failure.error}, status=failure.status, headers=headers
+                )
             if not token:
                 return web.json_response({"ok": False, "error": "not_authed"})
             handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -175,8 +202,14 @@ class FakeSlack:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.sockets.append(ws)
-        await ws.send_json({"type": "hello", "num_connections": 1,
-                            "connection_info": {"app_id": "A0PIVOT"}, "debug_info": {"host": "fake"}})
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "connection_info": {"app_id": "A0PIVOT"},
+                "debug_info": {"host": "fake"},
+            }
+        )
         await self._notify()
         async for message in ws:
             if message.type.name == "TEXT":
@@ -196,9 +229,16 @@ class FakeSlack:
     # --- methods ------------------------------------------------------------------------------
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://pivot-test.slack.com/", "team": "Pivot test", "user": "pivot",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BPIVOT",
-                "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://pivot-test.slack.com/",
+            "team": "Pivot test",
+            "user": "pivot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": "BPIVOT",
+            "is_enterprise_install": False,
+        }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
@@ -216,8 +256,17 @@ class FakeSlack:
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {"ok": True, "channel": args["channel"], "ts": ts,
-                "message": {"type": "message", "user": self.bot_user_id, "ts": ts, "text": args.get("text", "")}}
+        return {
+            "ok": True,
+            "channel": args["channel"],
+            "ts": ts,
+            "message": {
+                "type": "message",
+                "user": self.bot_user_id,
+                "ts": ts,
+                "text": args.get("text", ""),
+            },
+        }
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
@@ -244,8 +293,11 @@ class FakeSlack:
         if not args.get("filename") or not args.get("length"):
             return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{next(self._files):04d}"
-        return {"ok": True, "file_id": file_id,
-                "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+        }
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         files = args.get("files") or []

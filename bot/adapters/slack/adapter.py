@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 PROFILE_TTL_SECONDS = 300.0
+MAX_PROFILES = 10_000  # expired entries are dropped when the cache reaches this size
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 
 
@@ -232,9 +233,20 @@ class SlackAdapter:
                     "response_url": response_url,
                     "channel": channel,
                 }
-                await self.client.views_open(
-                    trigger_id=body["trigger_id"], view=render.modal_view(form, metadata)
-                )
+                try:
+                    await self.client.views_open(
+                        trigger_id=body["trigger_id"], view=render.modal_view(form, metadata)
+                    )
+                except SlackApiError as exc:  # e.g. expired_trigger_id after a slow network
+                    log.warning("Slack: could not open a form: %s", exc.response.get("error"))
+                    reply = error_reply(
+                        "That form could not be opened in time; please click again."
+                    )
+                    self._spawn(
+                        self._answer(
+                            reply, response_url=response_url, channel=channel, user=user["id"]
+                        )
+                    )
                 return
             action_name = value or render.strip_suffix(action["action_id"])
         elif action["type"] == "static_select":
@@ -354,6 +366,8 @@ class SlackAdapter:
                 or user.get("name", "")
             )
             profile = Profile(admin, name, now + PROFILE_TTL_SECONDS)
+        if len(self.profiles) >= MAX_PROFILES:
+            self.profiles = {k: p for k, p in self.profiles.items() if p.expires > now}
         self.profiles[key] = profile
         return profile
 

@@ -42,7 +42,9 @@ async def test_slash_command_creates_a_goal_and_the_reply_arrives(slack: SlackHa
     assert message["response_type"] == "in_channel"
     assert message["replace_original"] is False
     assert message["blocks"][0] == {
-        "type": "header", "text": {"type": "plain_text", "text": "Goal #1 added", "emoji": True}}
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Goal #1 added", "emoji": True},
+    }
     body = texts(message)
     assert "*#1* Finish fast.ai part 1" in body  # **bold** became Slack's *bold*
     assert "`/pivot goal progress 1 25`" in body  # hints use the slash command
@@ -52,7 +54,11 @@ async def test_slash_command_creates_a_goal_and_the_reply_arrives(slack: SlackHa
         member = await session.get(Member, goal.member_id)
         community = (await session.execute(select(Community))).scalar_one()
     assert (goal.text, goal.due) == ("Finish fast.ai part 1", date(2027, 3, 1))
-    assert (community.platform, community.external_id, community.name) == ("slack", TEAM_ID, "pivot-test")
+    assert (community.platform, community.external_id, community.name) == (
+        "slack",
+        TEAM_ID,
+        "pivot-test",
+    )
     assert (member.platform_user_id, member.display_name) == ("U1", "ada")
 
 
@@ -87,19 +93,30 @@ async def test_help_and_usage_errors_are_ephemeral(slack: SlackHarness) -> None:
     assert await count(slack, Goal) == 0
 
 
-async def test_forged_signature_and_stale_timestamp_get_401_and_change_nothing(slack: SlackHarness) -> None:
+async def test_forged_signature_and_stale_timestamp_get_401_and_change_nothing(
+    slack: SlackHarness,
+) -> None:
     body = slack.command_body('goal add "Sneaky"')
-    forged = await slack.send(body, "application/x-www-form-urlencoded",
-                              signature="v0=" + "0" * 64)
+    forged = await slack.send(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
     stale_ts = int(time.time()) - 10 * 60
-    stale = await slack.send(slack.command_body('goal add "Late"'), "application/x-www-form-urlencoded",
-                             timestamp=stale_ts)
+    stale = await slack.send(
+        slack.command_body('goal add "Late"'),
+        "application/x-www-form-urlencoded",
+        timestamp=stale_ts,
+    )
 
     assert (forged.status, stale.status) == (401, 401)
     await slack.adapter.idle()
     assert slack.fake.responses == []
     assert await count(slack, Goal) == 0
     assert await count(slack, Community) == 0
+
+
+async def test_the_events_url_answers_slacks_verification_challenge(slack: SlackHarness) -> None:
+    body = '{"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}'
+    answered = await slack.send(body, "application/json")
+    assert answered.status == 200
+    assert answered.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
 async def test_a_retried_slash_command_records_once(slack: SlackHarness) -> None:
@@ -115,9 +132,12 @@ async def test_a_retried_slash_command_records_once(slack: SlackHarness) -> None
 
 
 async def test_a_retried_mention_event_answers_once(slack: SlackHarness) -> None:
-    first = await slack.mention(f"<@{slack.fake.bot_user_id}> goal add \"Kaggle Titanic\"", event_id="Ev9")
-    retried = await slack.mention(f"<@{slack.fake.bot_user_id}> goal add \"Kaggle Titanic\"", event_id="Ev9",
-                                  retry=1)
+    first = await slack.mention(
+        f'<@{slack.fake.bot_user_id}> goal add "Kaggle Titanic"', event_id="Ev9"
+    )
+    retried = await slack.mention(
+        f'<@{slack.fake.bot_user_id}> goal add "Kaggle Titanic"', event_id="Ev9", retry=1
+    )
 
     assert (first.status, retried.status) == (200, 200)
     await slack.fake.wait_for(lambda: slack.fake.calls_to("chat.postMessage"))
@@ -128,7 +148,9 @@ async def test_a_retried_mention_event_answers_once(slack: SlackHarness) -> None
     assert await count(slack, Goal) == 1
 
 
-async def test_an_ephemeral_answer_to_a_mention_goes_through_post_ephemeral(slack: SlackHarness) -> None:
+async def test_an_ephemeral_answer_to_a_mention_goes_through_post_ephemeral(
+    slack: SlackHarness,
+) -> None:
     await slack.mention(f"<@{slack.fake.bot_user_id}> goal list")
     await slack.fake.wait_for(lambda: slack.fake.calls_to("chat.postEphemeral"))
     call = slack.fake.calls_to("chat.postEphemeral")[0]
@@ -147,8 +169,9 @@ async def test_admin_commands_are_refused_to_members_and_allowed_to_workspace_ad
     async with slack.app.session_factory() as session:
         assert (await session.execute(select(Community.timezone))).scalar_one() == "UTC"
 
-    allowed = await slack.command_reply("admin set timezone Europe/Berlin", key="admin", user="UADMIN",
-                                        user_name="linus")
+    allowed = await slack.command_reply(
+        "admin set timezone Europe/Berlin", key="admin", user="UADMIN", user_name="linus"
+    )
     assert "Community time zone set to Europe/Berlin" in texts(allowed)
     async with slack.app.session_factory() as session:
         assert (await session.execute(select(Community.timezone))).scalar_one() == "Europe/Berlin"
@@ -166,7 +189,11 @@ async def test_admins_from_config_and_the_users_info_cache(slack: SlackHarness) 
 async def test_a_button_click_reaches_its_handler(slack: SlackHarness) -> None:
     message = await slack.command_reply("probe buttons")
     done, note, level = elements(message)
-    assert (done["type"], done["style"], done["action_id"]) == ("button", "primary", "probe.click:7:done")
+    assert (done["type"], done["style"], done["action_id"]) == (
+        "button",
+        "primary",
+        "probe.click:7:done",
+    )
     assert "style" not in note  # "secondary" is Slack's default look
     assert level["type"] == "static_select"
 
@@ -196,8 +223,10 @@ async def test_a_form_opens_and_its_submission_reaches_the_handler(slack: SlackH
 
     invalid = await slack.submit(view, {"note": "ok"})
     assert invalid.status == 200
-    assert invalid.json() == {"response_action": "errors",
-                              "errors": {"note": "Say a bit more about what you did."}}
+    assert invalid.json() == {
+        "response_action": "errors",
+        "errors": {"note": "Say a bit more about what you did."},
+    }
     assert slack.probe.notes == []
 
     valid = await slack.submit(view, {"note": "Read chapter 3 of ISLR"})
@@ -213,19 +242,33 @@ async def test_an_image_is_uploaded_and_shown_in_the_reply(slack: SlackHarness) 
     file_id = slack.fake.calls_to("files.completeUploadExternal")[0]["files"][0]["id"]
     assert slack.fake.uploads[file_id] == PNG
     image = next(b for b in message["blocks"] if b["type"] == "image")
-    assert image == {"type": "image", "slack_file": {"id": file_id}, "alt_text": "Goals progress this week"}
-    assert "channel_id" not in slack.fake.calls_to("files.completeUploadExternal")[0]  # private upload
+    assert image == {
+        "type": "image",
+        "slack_file": {"id": file_id},
+        "alt_text": "Goals progress this week",
+    }
+    assert (
+        "channel_id" not in slack.fake.calls_to("files.completeUploadExternal")[0]
+    )  # private upload
 
 
-async def test_the_app_starts_slack_only_when_its_token_is_set(database_url: str, clock: Any) -> None:
+async def test_the_app_starts_slack_only_when_its_token_is_set(
+    database_url: str, clock: Any
+) -> None:
     from bot.adapters.slack import SlackAdapter
     from bot.app import App, platform_adapters
     from bot.config import ConfigError, Settings
 
     bare = App(Settings(database={"url": database_url}), clock=clock)
-    configured = App(Settings(database={"url": database_url},
-                              slack={"bot_token": "xoxb-1", "signing_secret": "s"}), clock=clock)
-    unsigned = App(Settings(database={"url": database_url}, slack={"bot_token": "xoxb-1"}), clock=clock)
+    configured = App(
+        Settings(
+            database={"url": database_url}, slack={"bot_token": "xoxb-1", "signing_secret": "s"}
+        ),
+        clock=clock,
+    )
+    unsigned = App(
+        Settings(database={"url": database_url}, slack={"bot_token": "xoxb-1"}), clock=clock
+    )
     try:
         assert platform_adapters(bare) == []
         (adapter,) = platform_adapters(configured)
@@ -235,3 +278,13 @@ async def test_the_app_starts_slack_only_when_its_token_is_set(database_url: str
     finally:
         for app in (bare, configured, unsigned):
             await app.close()
+
+
+async def test_a_form_that_cannot_open_in_time_says_so(slack: SlackHarness) -> None:
+    message = await slack.command_reply("probe buttons")
+    slack.fake.fail_next("views.open", "expired_trigger_id")
+
+    await slack.click(elements(message)[1], response_key="late")
+    await slack.fake.wait_for(lambda: slack.fake.responses_to("late"))
+    answer = slack.fake.responses_to("late")[0]
+    assert answer["response_type"] == "ephemeral" and "please click again" in texts(answer)

@@ -21,10 +21,13 @@ def web_api_calls_in_source() -> set[str]:
     found: set[str] = set()
     for path in SLACK_SOURCE.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and not node.func.attr.startswith("_")
-                    and callable(getattr(AsyncWebClient, node.func.attr, None))
-                    and node.func.attr not in {"api_call"}):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and not node.func.attr.startswith("_")
+                and callable(getattr(AsyncWebClient, node.func.attr, None))
+                and node.func.attr not in {"api_call"}
+            ):
                 found.add(node.func.attr)
     return found
 
@@ -52,9 +55,13 @@ def test_manifest_for_http_mode(tmp_path: Path) -> None:
         "users:read",  # users.info: admin flags, names
     ]
     assert data["settings"]["interactivity"] == {
-        "is_enabled": True, "request_url": "https://pivot.example.org/slack/events"}
+        "is_enabled": True,
+        "request_url": "https://pivot.example.org/slack/events",
+    }
     assert data["settings"]["event_subscriptions"] == {
-        "bot_events": ["app_mention"], "request_url": "https://pivot.example.org/slack/events"}
+        "bot_events": ["app_mention"],
+        "request_url": "https://pivot.example.org/slack/events",
+    }
     assert data["settings"]["socket_mode_enabled"] is False
     assert data["features"]["bot_user"]["display_name"] == "Pivot"
     assert "/study help" in data["display_information"]["long_description"]
@@ -69,8 +76,9 @@ def test_manifest_for_socket_mode_needs_no_url() -> None:
     assert "request_url" not in data["settings"]["interactivity"]
 
 
-def test_the_cli_prints_it_and_explains_a_missing_url(capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_cli_prints_it_and_explains_a_missing_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)  # no config.toml around
     for name in ("PIVOT_CONFIG", "PIVOT_SLACK_PUBLIC_URL", "PIVOT_SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -41,17 +41,23 @@ def test_a_split_code_block_is_closed_and_reopened() -> None:
 
 
 def test_fields_ten_to_a_section_and_long_ones_on_their_own() -> None:
-    reply = Reply(fields=tuple(Field(f"Day {i}", "done", inline=True) for i in range(13))
-                  + (Field("Notes", "n" * 2500),))
+    reply = Reply(
+        fields=tuple(Field(f"Day {i}", "done", inline=True) for i in range(13))
+        + (Field("Notes", "n" * 2500),)
+    )
     blocks = render.content_blocks(reply)
     assert [len(b.get("fields", [])) for b in blocks] == [10, 3, 0]
     assert blocks[2]["text"]["text"].startswith("*Notes*\n")
 
 
 def test_buttons_map_styles_and_keep_action_ids_unique() -> None:
-    reply = Reply(buttons=(Button("Yes", "q.answer:1:A", style="success"),
-                           Button("No", "q.answer:1:A", style="danger"),
-                           Button("Skip", "q.skip:1")))
+    reply = Reply(
+        buttons=(
+            Button("Yes", "q.answer:1:A", style="success"),
+            Button("No", "q.answer:1:A", style="danger"),
+            Button("Skip", "q.skip:1"),
+        )
+    )
     elements = render.interactive_blocks(reply)[0]["elements"]
     assert [e.get("style") for e in elements] == ["primary", "danger", None]
     assert [e["action_id"] for e in elements] == ["q.answer:1:A", "q.answer:1:A#2", "q.skip:1"]
@@ -60,16 +66,27 @@ def test_buttons_map_styles_and_keep_action_ids_unique() -> None:
 
 
 def test_many_buttons_make_several_actions_blocks_and_selects_are_capped() -> None:
-    reply = Reply(buttons=tuple(Button(str(i), f"q.pick:{i}") for i in range(30)),
-                  selects=(Select("Zone", "tz.pick", tuple(SelectOption(f"Z{i}", f"z{i}") for i in range(150))),))
+    reply = Reply(
+        buttons=tuple(Button(str(i), f"q.pick:{i}") for i in range(30)),
+        selects=(
+            Select("Zone", "tz.pick", tuple(SelectOption(f"Z{i}", f"z{i}") for i in range(150))),
+        ),
+    )
     blocks = render.interactive_blocks(reply)
     assert [len(b["elements"]) for b in blocks] == [25, 6]
     assert len(blocks[1]["elements"][-1]["options"]) == render.SELECT_OPTIONS
 
 
 def test_a_form_button_carries_its_form_and_becomes_a_modal() -> None:
-    button = Button("Add a note", "checkin.note_open:3", modal=Modal(
-        "A rather long form title here", "checkin.note:3", (TextInput("note", "What did you do?", long=False),)))
+    button = Button(
+        "Add a note",
+        "checkin.note_open:3",
+        modal=Modal(
+            "A rather long form title here",
+            "checkin.note:3",
+            (TextInput("note", "What did you do?", long=False),),
+        ),
+    )
     form = json.loads(render.button_value(button))["modal"]
     view = render.modal_view(form, {"action": "checkin.note:3", "response_url": "https://hooks/x"})
     assert len(view["title"]["text"]) <= render.MODAL_TITLE
@@ -77,8 +94,13 @@ def test_a_form_button_carries_its_form_and_becomes_a_modal() -> None:
     assert json.loads(view["private_metadata"])["action"] == "checkin.note:3"
     (block,) = view["blocks"]
     assert (block["block_id"], block["element"]["action_id"], block["element"]["multiline"]) == (
-        "note", "note", False)
-    assert render.submitted_values({"state": {"values": {"note": {"note": {"value": "hi"}}}}}) == {"note": "hi"}
+        "note",
+        "note",
+        False,
+    )
+    assert render.submitted_values({"state": {"values": {"note": {"note": {"value": "hi"}}}}}) == {
+        "note": "hi"
+    }
 
 
 def test_fallback_text_is_always_set() -> None:

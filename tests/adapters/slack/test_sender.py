@@ -25,20 +25,30 @@ async def post(slack: SlackHarness, target: Target, reply: Reply, key: str) -> N
 
 async def row(slack: SlackHarness, key: str) -> OutboxMessage:
     async with slack.app.session_factory() as session:
-        return (await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))).scalar_one()
+        return (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+        ).scalar_one()
 
 
 CHALLENGE = Reply(
     title="Daily challenge",
     text="What is the rank of a 3×3 matrix whose rows are **linearly dependent**?",
-    fields=(Field("Topic", "linear algebra", inline=True), Field("Difficulty", "easy", inline=True)),
-    buttons=(Button("A) 3", "challenge.answer:1:A"), Button("B) at most 2", "challenge.answer:1:B")),
+    fields=(
+        Field("Topic", "linear algebra", inline=True),
+        Field("Difficulty", "easy", inline=True),
+    ),
+    buttons=(
+        Button("A) 3", "challenge.answer:1:A"),
+        Button("B) at most 2", "challenge.answer:1:B"),
+    ),
 )
 
 
 async def test_a_scheduled_channel_post_goes_through_the_outbox(slack: SlackHarness) -> None:
     await post(slack, Target.in_channel("C0CHALLENGE"), CHALLENGE, "challenge:1:2026-03-02")
-    await post(slack, Target.in_channel("C0CHALLENGE"), CHALLENGE, "challenge:1:2026-03-02")  # tick ran twice
+    await post(
+        slack, Target.in_channel("C0CHALLENGE"), CHALLENGE, "challenge:1:2026-03-02"
+    )  # tick ran twice
 
     assert await slack.app.outbox.run_once() == 1
     (call,) = slack.fake.calls_to("chat.postMessage")
@@ -48,13 +58,18 @@ async def test_a_scheduled_channel_post_goes_through_the_outbox(slack: SlackHarn
     fields = next(b for b in call["blocks"] if "fields" in b)["fields"]
     assert [f["text"] for f in fields] == ["*Topic*\nlinear algebra", "*Difficulty*\neasy"]
     actions = next(b for b in call["blocks"] if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]] == ["challenge.answer:1:A", "challenge.answer:1:B"]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "challenge.answer:1:A",
+        "challenge.answer:1:B",
+    ]
     sent = await row(slack, "challenge:1:2026-03-02")
     assert sent.status == "sent" and sent.platform_message_id.startswith("1772438400.")
 
 
 async def test_a_dm_opens_the_conversation_then_posts(slack: SlackHarness) -> None:
-    await post(slack, Target.dm("U2"), Reply(text="Time for your weekly check-in."), "checkin:U2:w10")
+    await post(
+        slack, Target.dm("U2"), Reply(text="Time for your weekly check-in."), "checkin:U2:w10"
+    )
     await slack.app.outbox.run_once()
 
     assert slack.fake.calls_to("conversations.open") == [{"users": "U2"}]
@@ -63,8 +78,12 @@ async def test_a_dm_opens_the_conversation_then_posts(slack: SlackHarness) -> No
 
 
 async def test_a_group_target_becomes_a_group_dm(slack: SlackHarness) -> None:
-    await post(slack, Target.group(["U1", "U2"], channel="C0BUDDIES"),
-               Reply(text="Meet your study buddy: <@U1> and <@U2>!"), "buddies:1:w10")
+    await post(
+        slack,
+        Target.group(["U1", "U2"], channel="C0BUDDIES"),
+        Reply(text="Meet your study buddy: <@U1> and <@U2>!"),
+        "buddies:1:w10",
+    )
     await slack.app.outbox.run_once()
 
     assert slack.fake.calls_to("conversations.open") == [{"users": "U1,U2"}]
@@ -99,14 +118,24 @@ async def test_permanent_errors_mark_the_delivery_failed(slack: SlackHarness) ->
     await post(slack, Target.dm("UBOTFRIEND"), Reply(text="hi"), "dm-closed")
 
     await slack.app.outbox.run_once()
-    assert [(r.status, r.last_error) for r in [await row(slack, k) for k in ("gone", "private", "dm-closed")]] == [
-        ("failed", "channel_not_found"), ("failed", "not_in_channel"), ("failed", "cannot_dm_bot")]
+    assert [
+        (r.status, r.last_error)
+        for r in [await row(slack, k) for k in ("gone", "private", "dm-closed")]
+    ] == [
+        ("failed", "channel_not_found"),
+        ("failed", "not_in_channel"),
+        ("failed", "cannot_dm_bot"),
+    ]
 
 
 async def test_a_closed_dm_falls_back_to_a_mention_in_the_channel_once(slack: SlackHarness) -> None:
     slack.fake.fail_next("conversations.open", "cannot_dm_bot")
-    await post(slack, Target.dm("U2", fallback_channel="C0CHECKINS"), Reply(text="How did this week go?"),
-               "checkin:U2:w11")
+    await post(
+        slack,
+        Target.dm("U2", fallback_channel="C0CHECKINS"),
+        Reply(text="How did this week go?"),
+        "checkin:U2:w11",
+    )
 
     await slack.app.outbox.run_once()
     await slack.app.outbox.run_once()
