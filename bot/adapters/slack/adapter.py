@@ -187,8 +187,8 @@ class SlackAdapter:
             await self._submit(ack, body)
 
         @bolt.event("app_mention")
-        async def on_mention(body: dict[str, Any], context: Any) -> None:
-            self._spawn(self._guard(self._mention(body, context.bot_user_id), None))
+        async def on_mention(body: dict[str, Any]) -> None:
+            self._spawn(self._guard(self._mention(body), None))
 
     async def _guard(self, work: Awaitable[None], response_url: str | None) -> None:
         """Background work never dies silently: log it and tell the user something went wrong."""
@@ -242,11 +242,10 @@ class SlackAdapter:
                     reply = error_reply(
                         "That form could not be opened in time; please click again."
                     )
-                    self._spawn(
-                        self._answer(
-                            reply, response_url=response_url, channel=channel, user=user["id"]
-                        )
+                    answer = self._answer(
+                        reply, response_url=response_url, channel=channel, user=user["id"]
                     )
+                    self._spawn(self._guard(answer, None))
                 return
             action_name = value or render.strip_suffix(action["action_id"])
         elif action["type"] == "static_select":
@@ -311,7 +310,7 @@ class SlackAdapter:
         await ack(response_action="clear")
         self._spawn(self._guard(self._answer(reply, **where), where["response_url"]))
 
-    async def _mention(self, body: dict[str, Any], bot_user_id: str | None) -> None:
+    async def _mention(self, body: dict[str, Any]) -> None:
         event = body["event"]
         team = body.get("team_id") or event.get("team", "")
         text = _LEADING_MENTION.sub("", event.get("text", ""), count=1).strip()
