@@ -109,7 +109,18 @@ class SlackSender:
             return DeliveryResult(
                 ts, note=f"group too large for a DM; posted in <#{target.channel}>"
             )
-        channel = await self._open(users)
+        try:
+            channel = await self._open(users)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error not in DM_CLOSED_ERRORS or not target.channel:
+                raise
+            # Someone in the group can't be messaged privately: introduce them in the channel.
+            lead = " ".join(mention(u) for u in users) + " "
+            ts = await self.post(target.channel, delivery, lead=lead)
+            return DeliveryResult(
+                ts, note=f"group DM refused ({error}); posted in <#{target.channel}>"
+            )
         return DeliveryResult(await self.post(channel, delivery))
 
     async def _open(self, users: list[str]) -> str:

@@ -92,6 +92,24 @@ async def test_a_group_target_becomes_a_group_dm(slack: SlackHarness) -> None:
     assert "<@U1> and <@U2>" in texts(call)  # Slack-native mentions are kept, not escaped
 
 
+async def test_a_refused_group_dm_introduces_the_group_in_its_channel(slack: SlackHarness) -> None:
+    slack.fake.fail_next("conversations.open", "user_disabled")
+    await post(slack, Target.group(["U1", "U2"], channel="C0BUDDIES"), Reply(text="Meet!"), "b:2")
+    await post(slack, Target.group(["U1", "U2"]), Reply(text="Meet!"), "b:3")
+    slack.fake.fail_next("conversations.open", "user_disabled")
+
+    await slack.app.outbox.run_once()
+    (call,) = slack.fake.calls_to("chat.postMessage")
+    assert call["channel"] == "C0BUDDIES" and texts(call).startswith("<@U1> <@U2> Meet!")
+    assert (
+        await row(slack, "b:2")
+    ).note == "group DM refused (user_disabled); posted in <#C0BUDDIES>"
+    assert ((await row(slack, "b:3")).status, (await row(slack, "b:3")).last_error) == (
+        "failed",
+        "user_disabled",
+    )
+
+
 async def test_a_429_is_waited_out_then_delivered(slack: SlackHarness, clock: ManualClock) -> None:
     slack.fake.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=7)
     await post(slack, Target.in_channel("C0CHALLENGE"), CHALLENGE, "challenge:1:2026-03-03")
