@@ -209,7 +209,8 @@ class SlackAdapter:
         caller = await self.caller(
             body["team_id"], body["user_id"], body.get("user_name", ""), body.get("team_domain", "")
         )
-        reply = await self.app.dispatcher.run_text(caller, body.get("text", ""), prefix=self.prefix)
+        text = render.unescape(body.get("text", ""))
+        reply = await self.app.dispatcher.run_text(caller, text, prefix=self.prefix)
         await self._answer(
             reply,
             response_url=body.get("response_url"),
@@ -313,7 +314,7 @@ class SlackAdapter:
     async def _mention(self, body: dict[str, Any]) -> None:
         event = body["event"]
         team = body.get("team_id") or event.get("team", "")
-        text = _LEADING_MENTION.sub("", event.get("text", ""), count=1).strip()
+        text = _LEADING_MENTION.sub("", render.unescape(event.get("text", "")), count=1).strip()
         text = text.removeprefix(self.prefix).strip()
         caller = await self.caller(team, event["user"], "", "")
         reply = await self.app.dispatcher.run_text(caller, text, prefix=self.prefix)

@@ -65,6 +65,12 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
+def unescape(text: str) -> str:
+    """Incoming text as the member typed it: Slack sends &, <, > as entities (its own tokens
+    like <@U…|name> keep real angle brackets, so they pass through unchanged)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _escape_plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -336,7 +342,7 @@ def modal_view(form: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]
             "type": "plain_text_input",
             "action_id": field["name"],
             "multiline": bool(field.get("long", True)),
-            "max_length": int(field.get("max_length", 1000)),
+            "max_length": min(int(field.get("max_length", 1000)), 3000),
         }
         if field.get("placeholder"):
             element["placeholder"] = _plain_object(field["placeholder"], PLACEHOLDER_TEXT)

@@ -82,6 +82,21 @@ async def test_an_expired_response_url_falls_back_to_the_web_api(slack: SlackHar
     assert "No goals yet" in texts(call)
 
 
+async def test_text_arrives_escaped_and_mentions_arrive_as_ids(slack: SlackHarness) -> None:
+    # What Slack sends for: /pivot goal add "Pair on R & D <3 with @grace" (should_escape: true)
+    await slack.command_reply('goal add "Pair on R &amp; D &lt;3 with <@U2|grace>"', key="a")
+    listed = await slack.command_reply(
+        "goal list --member <@U1|ada>", key="b", user="U2", user_name="grace"
+    )
+
+    async with slack.app.session_factory() as session:
+        assert (await session.execute(select(Goal.text))).scalar_one() == (
+            "Pair on R & D <3 with <@U2|grace>"
+        )
+    assert "R &amp; D &lt;3" in texts(listed)  # escaped again on the way out
+    assert "ada's goals" in texts(listed)
+
+
 async def test_help_and_usage_errors_are_ephemeral(slack: SlackHarness) -> None:
     help_message = await slack.command_reply("goal --help", key="help")
     assert help_message["response_type"] == "ephemeral"
