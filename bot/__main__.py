@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1)")
 
     sub.add_parser("commands", help="list every command with its usage")
+
+    manifest = sub.add_parser("slack-manifest", help="print the Slack app manifest (YAML) to create the app from")
+    mode = manifest.add_mutually_exclusive_group()
+    mode.add_argument("--socket-mode", action="store_true", default=None,
+                      help="Socket Mode (no public URL; default when PIVOT_SLACK_APP_TOKEN is set)")
+    mode.add_argument("--public-url", help="HTTP mode: where Slack reaches Pivot (default: slack.public_url)")
     return parser
 
 
@@ -63,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(settings, args.action, args.revision)
     if command == "commands":
         return _list_commands(settings)
+    if command == "slack-manifest":
+        return _slack_manifest(settings, args.socket_mode, args.public_url)
     if getattr(args, "shard_ids", None):
         try:
             settings.discord.shard_ids = [int(x) for x in args.shard_ids.split(",")]
@@ -77,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                   member=getattr(args, "member", None)))
     except KeyboardInterrupt:
         return 0
+    except ConfigError as exc:  # a platform adapter found its settings incomplete
+        print(f"pivot: {exc}", file=sys.stderr)
+        return 2
 
 
 def _db(settings: Settings, action: str, revision: str | None) -> int:
@@ -99,6 +110,17 @@ def _list_commands(settings: Settings) -> int:
     for command in registry.commands():
         admin = "  (admin)" if command.admin else ""
         print(f"{command.usage}{admin}\n    {command.help}")
+    return 0
+
+
+def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: str | None) -> int:
+    from bot.adapters.slack.manifest import manifest_yaml
+
+    try:
+        print(manifest_yaml(settings, socket_mode=socket_mode, public_url=public_url), end="")
+    except ConfigError as exc:
+        print(f"pivot: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -95,4 +95,8 @@ class App:
 def platform_adapters(app: App) -> list[Adapter]:
     """The adapters whose credentials are configured (Discord, Slack)."""
     adapters: list[Adapter] = []
+    if app.settings.slack.bot_token is not None:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(app))
     return adapters

@@ -68,7 +68,11 @@ class SlackSettings(BaseModel):
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
     api_url: str | None = None
+    # Where Slack reaches this bot in HTTP mode (https://pivot.example.org); the manifest's
+    # request URLs are this + /slack/events. Not needed with Socket Mode (app_token).
+    public_url: str | None = None
     command: str = "/pivot"
+    # Slack user ids (U…) allowed to run `admin …` besides workspace admins and owners.
     admins: list[str] = Field(default_factory=list)
 
     @field_validator("command")
@@ -81,7 +85,8 @@ class SlackSettings(BaseModel):
 
 class HttpSettings(BaseModel):
     host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
+    # 0 lets the OS pick a free port (the tests do this).
+    port: int = Field(default=3000, ge=0, le=65535)
 
 
 class KaggleSettings(BaseModel):
