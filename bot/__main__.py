@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1)")
 
     sub.add_parser("commands", help="list every command with its usage")
+
+    discord_commands = sub.add_parser("discord-commands",
+                                      help="print the Discord application-command JSON (--sync registers it)")
+    discord_commands.add_argument("--sync", action="store_true",
+                                  help="register the commands with Discord (needs PIVOT_DISCORD_TOKEN)")
+    discord_commands.add_argument("--guild", help="register in this server only (instant; for development)")
+    sub.add_parser("discord-invite", help="print the URL that adds Pivot to a Discord server")
     return parser
 
 
@@ -63,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(settings, args.action, args.revision)
     if command == "commands":
         return _list_commands(settings)
+    if command in ("discord-commands", "discord-invite"):
+        from bot.adapters.discord import cli
+
+        if command == "discord-invite":
+            return cli.invite_main(settings)
+        return cli.commands_main(settings, do_sync=args.sync, guild_id=args.guild)
     if getattr(args, "shard_ids", None):
         try:
             settings.discord.shard_ids = [int(x) for x in args.shard_ids.split(",")]
