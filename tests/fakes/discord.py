@@ -247,13 +247,14 @@ class FakeDiscord:
 
         return await self._until(found, f"{count}× {method} {path}")
 
-    async def wait_identified(self, count: int = 1) -> list[_Session]:
-        """Until `count` gateway sessions have identified (READY and GUILD_CREATE sent)."""
+    async def wait_identified(self, *, since: int = 0, count: int = 1) -> list[_Session]:
+        """Until `count` gateway sessions opened after the first `since` have identified
+        (READY and GUILD_CREATE sent)."""
         def ready() -> list[_Session]:
-            done = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]
+            done = [s for s in self.sessions[since:] if s.identified.is_set()]
             return done if len(done) >= count else []
 
-        return await self._until(ready, f"{count} identified gateway session(s)")
+        return await self._until(ready, f"{count} new identified gateway session(s)")
 
     async def response(self, interaction: Interaction, *, count: int = 1) -> list[Call]:
         """The first `count` calls answering this interaction (callback, edits, follow-ups)."""
@@ -531,7 +532,7 @@ class FakeDiscord:
         """Send INTERACTION_CREATE to the shard session that owns the interaction's guild."""
         guild = interaction.payload.get("guild_id")
         live = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]
-        for session in live:
+        for session in reversed(live):  # the newest session of a shard is the one in use
             if self._shard_of(guild, session.shard[1]) == session.shard[0] if guild else session.shard[0] == 0:
                 await session.send(0, interaction.payload, "INTERACTION_CREATE")
                 return interaction

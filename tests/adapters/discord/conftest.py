@@ -62,10 +62,10 @@ class DiscordBot:
         app.registry.add(probe.probe)
         adapters = platform_adapters(app)
         assert [type(a) for a in adapters] == [DiscordAdapter]
-        identified = len([s for s in self.fake.sessions if s.identified.is_set()])
+        since = len(self.fake.sessions)
         self._app, self._adapter = app, adapters[0]  # type: ignore[assignment]
         self._task = asyncio.create_task(app.serve(adapters))
-        await self.fake.wait_identified(identified + 1)
+        await self.fake.wait_identified(since=since)
 
     async def stop(self) -> None:
         if self._task is not None:
