@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event, select
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord.cli import sync
@@ -23,6 +24,7 @@ from bot.adapters.discord.commands import build_payload
 from bot.app import App, platform_adapters
 from bot.config import Settings
 from bot.core.clock import ManualClock
+from bot.core.outbox import OutboxMessage
 from tests.adapters.discord import probe
 from tests.fakes.discord import FakeDiscord
 
@@ -102,3 +104,31 @@ async def bot(database_url: str, fake: FakeDiscord, clock: ManualClock) -> Async
         yield running
     finally:
         await running.stop()
+
+
+SETTLE_SECONDS = 10.0
+
+
+async def settled(app: App, dedupe_key: str) -> OutboxMessage:
+    """The outbox row once the worker has recorded an attempt (sent, failed, or retried).
+
+    Waits on database commits (an engine event), not on the clock.
+    """
+    committed = asyncio.Event()
+
+    def on_commit(_connection: Any) -> None:
+        committed.set()
+
+    event.listen(app.engine.sync_engine, "commit", on_commit)
+    try:
+        async with asyncio.timeout(SETTLE_SECONDS):
+            while True:
+                committed.clear()
+                async with app.session_factory() as session:
+                    row = (await session.execute(
+                        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))).scalar_one()
+                if row.status != "pending" or row.attempts > 0:
+                    return row
+                await committed.wait()
+    finally:
+        event.remove(app.engine.sync_engine, "commit", on_commit)
