@@ -41,12 +41,16 @@ class DiscordAdapter:
         self._token = settings.token.get_secret_value()
         self._discover_gateway = bool(settings.api_url) and not settings.gateway_url
         self.client: PivotClient | PivotShardedClient = make_client(
-            api_base=settings.api_url, gateway=settings.gateway_url,
-            shard_ids=settings.shard_ids, shard_count=settings.shard_count,
+            api_base=settings.api_url,
+            gateway=settings.gateway_url,
+            shard_ids=settings.shard_ids,
+            shard_count=settings.shard_count,
         )
         self.modals = ModalBook()
         self._logged_in = asyncio.Event()
-        self.interactions = Interactions(app, lambda: self.client.http, self.modals, defer_after=defer_after)
+        self.interactions = Interactions(
+            app, lambda: self.client.http, self.modals, defer_after=defer_after
+        )
         self.client.on_pivot_interaction = self.interactions.handle
         self.sender = DiscordSender(self._http, on_render=self.modals.remember)
 

@@ -32,8 +32,11 @@ async def logged_in(settings: Settings) -> AsyncIterator[PivotHTTPClient]:
     """discord.py's HTTP layer, logged in with the bot token (no gateway connection)."""
     if settings.discord.token is None:
         raise discord.LoginFailure("PIVOT_DISCORD_TOKEN is not set")
-    http = PivotHTTPClient(asyncio.get_running_loop(), api_base=settings.discord.api_url,
-                           max_ratelimit_timeout=MAX_RATELIMIT_WAIT)
+    http = PivotHTTPClient(
+        asyncio.get_running_loop(),
+        api_base=settings.discord.api_url,
+        max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+    )
     try:
         await http.static_login(settings.discord.token.get_secret_value())
         yield http
@@ -48,7 +51,9 @@ async def application_id(settings: Settings, http: PivotHTTPClient) -> str:
     return str(info["id"])
 
 
-async def sync(settings: Settings, payload: list[dict[str, Any]], guild_id: str | None) -> list[Any]:
+async def sync(
+    settings: Settings, payload: list[dict[str, Any]], guild_id: str | None
+) -> list[Any]:
     """Bulk-overwrite the global (or one guild's) commands with exactly `payload`."""
     async with logged_in(settings) as http:
         app_id = await application_id(settings, http)
@@ -61,7 +66,12 @@ def commands_main(settings: Settings, *, do_sync: bool, guild_id: str | None) ->
     payload = build_payload(_registry())
     problems = validate_payload(payload)
     if problems:
-        print("pivot: the command payload breaks Discord's limits:", *problems, sep="\n  ", file=sys.stderr)
+        print(
+            "pivot: the command payload breaks Discord's limits:",
+            *problems,
+            sep="\n  ",
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(payload, indent=2, ensure_ascii=False))
     if not do_sync:
@@ -71,7 +81,11 @@ def commands_main(settings: Settings, *, do_sync: bool, guild_id: str | None) ->
     except (discord.HTTPException, discord.LoginFailure) as exc:
         print(f"pivot: registering commands failed: {exc}", file=sys.stderr)
         return 1
-    where = f"in guild {guild_id} (visible at once)" if guild_id else "globally (may take a while to show)"
+    where = (
+        f"in guild {guild_id} (visible at once)"
+        if guild_id
+        else "globally (may take a while to show)"
+    )
     print(f"Registered {len(registered)} commands {where}.", file=sys.stderr)
     return 0
 
@@ -80,7 +94,10 @@ def invite_main(settings: Settings) -> int:
     client_id = settings.discord.application_id
     if not client_id:
         if settings.discord.token is None:
-            print("pivot: set PIVOT_DISCORD_APPLICATION_ID (or PIVOT_DISCORD_TOKEN) first", file=sys.stderr)
+            print(
+                "pivot: set PIVOT_DISCORD_APPLICATION_ID (or PIVOT_DISCORD_TOKEN) first",
+                file=sys.stderr,
+            )
             return 2
 
         async def fetch() -> str:

@@ -44,15 +44,16 @@ def normalize_api_url(url: str) -> str:
 class PivotHTTPClient(HTTPClient):
     """discord.py's HTTP client with a per-instance REST base and gateway address."""
 
-    def __init__(self, *args: Any, api_base: str | None = None, gateway: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, api_base: str | None = None, gateway: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.api_base = normalize_api_url(api_base) if api_base else None
         self.gateway = yarl.URL(gateway) if gateway else None
 
     def url_for(self, route: Route) -> str:
         if self.api_base and route.url.startswith(Route.BASE):
-            return self.api_base + route.url[len(Route.BASE):]
+            return self.api_base + route.url[len(Route.BASE) :]
         return route.url
 
     async def request(self, route: Route, **kwargs: Any) -> Any:
@@ -85,8 +86,13 @@ class _PivotMixin:
     def _install_http(self, api_base: str | None, gateway: str | None) -> None:
         old: HTTPClient = self.http  # type: ignore[has-type]
         self.http = PivotHTTPClient(
-            old.loop, old.connector or None, proxy=old.proxy, proxy_auth=old.proxy_auth,
-            max_ratelimit_timeout=MAX_RATELIMIT_WAIT, api_base=api_base, gateway=gateway,
+            old.loop,
+            old.connector or None,
+            proxy=old.proxy,
+            proxy_auth=old.proxy_auth,
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            api_base=api_base,
+            gateway=gateway,
         )
         self._connection.http = self.http  # type: ignore[attr-defined]
 
@@ -122,10 +128,20 @@ def intents() -> discord.Intents:
     return discord.Intents(guilds=True)
 
 
-def make_client(*, api_base: str | None, gateway: str | None, shard_ids: list[int] | None,
-                shard_count: int | None) -> PivotClient | PivotShardedClient:
-    options: dict[str, Any] = {"intents": intents(), "api_base": api_base, "gateway": gateway,
-                               "max_messages": None, "chunk_guilds_at_startup": False}
+def make_client(
+    *,
+    api_base: str | None,
+    gateway: str | None,
+    shard_ids: list[int] | None,
+    shard_count: int | None,
+) -> PivotClient | PivotShardedClient:
+    options: dict[str, Any] = {
+        "intents": intents(),
+        "api_base": api_base,
+        "gateway": gateway,
+        "max_messages": None,
+        "chunk_guilds_at_startup": False,
+    }
     if shard_count is not None:
         return PivotShardedClient(shard_ids=shard_ids, shard_count=shard_count, **options)
     if shard_ids:

@@ -52,7 +52,11 @@ _KIND_TYPES = {
     Kind.CHOICE: STRING,
 }
 # Discord has no date or time picker: say the format in the description.
-_HINTS = {Kind.DATE: "YYYY-MM-DD", Kind.TIME: "HH:MM, 24-hour", Kind.DURATION: "like 30m, 2h, 3d, 2w"}
+_HINTS = {
+    Kind.DATE: "YYYY-MM-DD",
+    Kind.TIME: "HH:MM, 24-hour",
+    Kind.DURATION: "like 30m, 2h, 3d, 2w",
+}
 _LENGTHS = {Kind.DATE: 10, Kind.TIME: 5, Kind.DURATION: 16, Kind.TIMEZONE: 64}
 
 
@@ -104,7 +108,9 @@ def option_payload(param: Param) -> dict[str, Any]:
     if param.kind is Kind.CHANNEL:
         option["channel_types"] = [GUILD_TEXT, GUILD_ANNOUNCEMENT]
     if param.kind is Kind.CHOICE and not uses_local_choices(param):
-        option["choices"] = [{"name": trim(c, CHOICE_TEXT_LIMIT), "value": c} for c in param.choices]
+        option["choices"] = [
+            {"name": trim(c, CHOICE_TEXT_LIMIT), "value": c} for c in param.choices
+        ]
     elif param.autocomplete is not None or uses_local_choices(param):
         option["autocomplete"] = True
     return option
@@ -136,16 +142,23 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
             if len(path) == 1:
                 top["options"] = _options(command)
                 continue
-            sub = {"type": SUB_COMMAND, "name": path[-1],
-                   "description": describe(command.help, path[-1]), "options": _options(command)}
+            sub = {
+                "type": SUB_COMMAND,
+                "name": path[-1],
+                "description": describe(command.help, path[-1]),
+                "options": _options(command),
+            }
             if len(path) == 2:
                 top["options"].append(sub)
                 continue
             holder = subgroups.get(path[1])
             if holder is None:
-                holder = subgroups[path[1]] = {"type": SUB_COMMAND_GROUP, "name": path[1],
-                                               "description": describe(f"{group.name} {path[1]} …", path[1]),
-                                               "options": []}
+                holder = subgroups[path[1]] = {
+                    "type": SUB_COMMAND_GROUP,
+                    "name": path[1],
+                    "description": describe(f"{group.name} {path[1]} …", path[1]),
+                    "options": [],
+                }
                 top["options"].append(holder)
             holder["options"].append(sub)
         payload.append(top)
@@ -167,8 +180,9 @@ def invoked(data: Mapping[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
     return tuple(path), options
 
 
-def raw_args(command: Command, options: list[dict[str, Any]],
-             resolved: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def raw_args(
+    command: Command, options: list[dict[str, Any]], resolved: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Option values keyed by parameter name, users and channels as Member/ChannelRefs."""
     resolved = resolved or {}
     by_option = {p.option_name: p for p in command.params}
@@ -229,7 +243,9 @@ def validate_payload(payload: list[dict[str, Any]]) -> list[str]:
         _check_options(command.get("options") or [], where, 0, problems)
         size = _chars(command)
         if size > COMMAND_CHARS_LIMIT:
-            problems.append(f"{where}: {size} characters of names and descriptions; limit {COMMAND_CHARS_LIMIT}")
+            problems.append(
+                f"{where}: {size} characters of names and descriptions; limit {COMMAND_CHARS_LIMIT}"
+            )
     return problems
 
 
@@ -248,7 +264,9 @@ def _unique_names(items: list[dict[str, Any]], where: str, problems: list[str]) 
         problems.append(f"{where}: the name {name!r} is used twice")
 
 
-def _check_options(options: list[dict[str, Any]], where: str, depth: int, problems: list[str]) -> None:
+def _check_options(
+    options: list[dict[str, Any]], where: str, depth: int, problems: list[str]
+) -> None:
     if len(options) > OPTIONS_LIMIT:
         problems.append(f"{where}: {len(options)} options; Discord allows {OPTIONS_LIMIT}")
     _unique_names(options, where, problems)

@@ -101,8 +101,14 @@ def modal_fields(data: Mapping[str, Any]) -> dict[str, str]:
 
 
 class Interactions:
-    def __init__(self, app: App, http: Callable[[], PivotHTTPClient], modals: ModalBook, *,
-                 defer_after: float = DEFER_AFTER_SECONDS) -> None:
+    def __init__(
+        self,
+        app: App,
+        http: Callable[[], PivotHTTPClient],
+        modals: ModalBook,
+        *,
+        defer_after: float = DEFER_AFTER_SECONDS,
+    ) -> None:
         self.app = app
         self._http = http
         self.modals = modals
@@ -146,8 +152,10 @@ class Interactions:
         stmt = (
             select(Community.external_id, OutboxMessage.payload)
             .join(Community, Community.id == OutboxMessage.community_id)
-            .where(OutboxMessage.platform == PLATFORM,
-                   OutboxMessage.platform_message_id == str(interaction.message.id))
+            .where(
+                OutboxMessage.platform == PLATFORM,
+                OutboxMessage.platform_message_id == str(interaction.message.id),
+            )
             .limit(1)
         )
         async with self.app.session_factory() as session:
@@ -167,8 +175,11 @@ class Interactions:
         path, options = invoked(data)
         command = self.commands.get(path)
         if command is None or interaction.guild_id is None:
-            text = ("Pivot's commands work inside a server." if interaction.guild_id is None else
-                    "This command changed; an admin needs to run `python -m bot discord-commands --sync`.")
+            text = (
+                "Pivot's commands work inside a server."
+                if interaction.guild_id is None
+                else "This command changed; an admin needs to run `python -m bot discord-commands --sync`."
+            )
             await self._answer_now(interaction, error_reply(text))
             return
         caller = self._caller(interaction, str(interaction.guild_id))
@@ -176,7 +187,8 @@ class Interactions:
         await self._respond(
             interaction,
             lambda: self.app.dispatcher.run_command(caller, command, args, prefix=PREFIX),
-            slow=command.slow, ephemeral=command.ephemeral,
+            slow=command.slow,
+            ephemeral=command.ephemeral,
         )
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
@@ -193,13 +205,17 @@ class Interactions:
                     found = [(c, c) for c in param.choices if partial.lower() in c.lower()]
                 else:
                     caller = self._caller(interaction, str(interaction.guild_id))
-                    offered = await self.app.dispatcher.autocomplete(caller, command, param.name, partial)
+                    offered = await self.app.dispatcher.autocomplete(
+                        caller, command, param.name, partial
+                    )
                     found = [(c.label, c.value) for c in offered]
                 for label, value in found:
                     typed = choice_value(param, value)
                     if typed is not None:
                         choices.append({"name": trim(label or value, 100), "value": typed})
-        await self._callback(interaction, {"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices[:25]}})
+        await self._callback(
+            interaction, {"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices[:25]}}
+        )
 
     async def _component(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -214,18 +230,25 @@ class Interactions:
             self.modals.put(custom_id, modal)
             await self._callback(interaction, {"type": MODAL, "data": modal_payload(modal)})
             return
-        community = str(interaction.guild_id) if interaction.guild_id is not None else (
-            posted[0] if posted else None)
+        community = (
+            str(interaction.guild_id)
+            if interaction.guild_id is not None
+            else (posted[0] if posted else None)
+        )
         if community is None:
-            await self._answer_now(interaction, error_reply("This button only works for posts from Pivot."))
+            await self._answer_now(
+                interaction, error_reply("This button only works for posts from Pivot.")
+            )
             return
         values = data.get("values") or []
         caller = self._caller(interaction, community)
         await self._respond(
             interaction,
-            lambda: self.app.dispatcher.run_action(caller, custom_id, {"value": values[0]} if values else None,
-                                                   prefix=PREFIX),
-            slow=self.app.dispatcher.action_is_slow(custom_id), ephemeral=True,
+            lambda: self.app.dispatcher.run_action(
+                caller, custom_id, {"value": values[0]} if values else None, prefix=PREFIX
+            ),
+            slow=self.app.dispatcher.action_is_slow(custom_id),
+            ephemeral=True,
         )
 
     async def _modal_submit(self, interaction: discord.Interaction) -> None:
@@ -233,20 +256,29 @@ class Interactions:
         custom_id = str(data.get("custom_id", ""))
         community = await self._community(interaction)
         if community is None:
-            await self._answer_now(interaction, error_reply("This form only works for posts from Pivot."))
+            await self._answer_now(
+                interaction, error_reply("This form only works for posts from Pivot.")
+            )
             return
         caller = self._caller(interaction, community)
         values = modal_fields(data)
         await self._respond(
             interaction,
             lambda: self.app.dispatcher.run_action(caller, custom_id, values, prefix=PREFIX),
-            slow=self.app.dispatcher.action_is_slow(custom_id), ephemeral=True,
+            slow=self.app.dispatcher.action_is_slow(custom_id),
+            ephemeral=True,
         )
 
     # --- answering ----------------------------------------------------------------------------
 
-    async def _respond(self, interaction: discord.Interaction, run: Callable[[], Awaitable[Reply]], *,
-                       slow: bool, ephemeral: bool) -> None:
+    async def _respond(
+        self,
+        interaction: discord.Interaction,
+        run: Callable[[], Awaitable[Reply]],
+        *,
+        slow: bool,
+        ephemeral: bool,
+    ) -> None:
         """Answer directly when the reply is quick, else defer (ephemeral as the command is)
         and deliver the reply into the deferred response."""
         deferred = False
@@ -267,7 +299,9 @@ class Interactions:
         if reply.ephemeral == ephemeral:
             first, rest = messages[0], messages[1:]
             first.payload.pop("flags", None)
-            await send(self._http(), self._webhook(interaction, "PATCH", "/messages/@original"), first)
+            await send(
+                self._http(), self._webhook(interaction, "PATCH", "/messages/@original"), first
+            )
         else:
             # The placeholder is visible to the wrong audience: remove it, answer in follow-ups.
             await self._http().request(self._webhook(interaction, "DELETE", "/messages/@original"))
@@ -277,8 +311,12 @@ class Interactions:
 
     async def _answer_now(self, interaction: discord.Interaction, reply: Reply) -> None:
         first, *rest = self._render(reply)
-        await send(self._http(), self._callback_route(interaction), first,
-                   {"type": CHANNEL_MESSAGE, "data": first.payload})
+        await send(
+            self._http(),
+            self._callback_route(interaction),
+            first,
+            {"type": CHANNEL_MESSAGE, "data": first.payload},
+        )
         for message in rest:
             await send(self._http(), self._webhook(interaction, "POST", ""), message)
 
@@ -295,11 +333,18 @@ class Interactions:
 
     @staticmethod
     def _callback_route(interaction: discord.Interaction) -> Route:
-        return Route("POST", "/interactions/{interaction_id}/{interaction_token}/callback",
-                     interaction_id=interaction.id, interaction_token=interaction.token)
+        return Route(
+            "POST",
+            "/interactions/{interaction_id}/{interaction_token}/callback",
+            interaction_id=interaction.id,
+            interaction_token=interaction.token,
+        )
 
     @staticmethod
     def _webhook(interaction: discord.Interaction, method: str, suffix: str) -> Route:
-        return Route(method, "/webhooks/{webhook_id}/{webhook_token}" + suffix,
-                     webhook_id=interaction.application_id, webhook_token=interaction.token)
-
+        return Route(
+            method,
+            "/webhooks/{webhook_id}/{webhook_token}" + suffix,
+            webhook_id=interaction.application_id,
+            webhook_token=interaction.token,
+        )

@@ -27,11 +27,19 @@ ATTACH_FILES = 1 << 15
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 
-PERMISSIONS = (VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES
-               | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS)
+PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | CREATE_PRIVATE_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
 SCOPES = ("bot", "applications.commands")
 
 
 def invite_url(client_id: str) -> str:
-    query = urlencode({"client_id": client_id, "scope": " ".join(SCOPES), "permissions": str(PERMISSIONS)})
+    query = urlencode(
+        {"client_id": client_id, "scope": " ".join(SCOPES), "permissions": str(PERMISSIONS)}
+    )
     return f"https://discord.com/oauth2/authorize?{query}"

@@ -117,11 +117,16 @@ def _embeds(reply: Reply) -> list[dict[str, Any]]:
         name = trim(reply_field.name.strip() or CONTINUED, FIELD_NAME_LIMIT)
         parts = split_text(reply_field.value, FIELD_VALUE_LIMIT) or [CONTINUED]
         for index, value in enumerate(parts):
-            item = {"name": name if index == 0 else CONTINUED, "value": value,
-                    "inline": reply_field.inline and len(parts) == 1}
+            item = {
+                "name": name if index == 0 else CONTINUED,
+                "value": value,
+                "inline": reply_field.inline and len(parts) == 1,
+            }
             fields = current.setdefault("fields", [])
-            if (len(fields) >= FIELDS_PER_EMBED
-                    or _embed_size(current) + len(item["name"]) + len(value) > EMBED_TOTAL_LIMIT):
+            if (
+                len(fields) >= FIELDS_PER_EMBED
+                or _embed_size(current) + len(item["name"]) + len(value) > EMBED_TOTAL_LIMIT
+            ):
                 if not fields:
                     current.pop("fields")
                 current = new()
@@ -146,41 +151,62 @@ def components(reply: Reply) -> list[dict[str, Any]]:
     seen: set[str] = set()
     buttons = [b for b in reply.buttons if _unique(b.action, seen)]
     for start in range(0, len(buttons), BUTTONS_PER_ROW):
-        rows.append({"type": 1, "components": [button_payload(b)
-                                               for b in buttons[start:start + BUTTONS_PER_ROW]]})
+        rows.append(
+            {
+                "type": 1,
+                "components": [button_payload(b) for b in buttons[start : start + BUTTONS_PER_ROW]],
+            }
+        )
     for select in reply.selects:
         if _unique(select.action, seen):
             rows.append({"type": 1, "components": [select_payload(select)]})
     if len(rows) > ROWS_PER_MESSAGE:
-        log.warning("reply has %d component rows; Discord shows %d, dropping the rest",
-                    len(rows), ROWS_PER_MESSAGE)
+        log.warning(
+            "reply has %d component rows; Discord shows %d, dropping the rest",
+            len(rows),
+            ROWS_PER_MESSAGE,
+        )
         rows = rows[:ROWS_PER_MESSAGE]
     return rows
 
 
 def _unique(custom_id: str, seen: set[str]) -> bool:
     if custom_id in seen:
-        log.warning("dropping a second component with custom id %s (Discord rejects duplicates)", custom_id)
+        log.warning(
+            "dropping a second component with custom id %s (Discord rejects duplicates)", custom_id
+        )
         return False
     seen.add(custom_id)
     return True
 
 
 def button_payload(button: Button) -> dict[str, Any]:
-    return {"type": 2, "style": BUTTON_STYLES.get(button.style, 2),
-            "label": trim(button.label, BUTTON_LABEL_LIMIT), "custom_id": button.action}
+    return {
+        "type": 2,
+        "style": BUTTON_STYLES.get(button.style, 2),
+        "label": trim(button.label, BUTTON_LABEL_LIMIT),
+        "custom_id": button.action,
+    }
 
 
 def select_payload(select: Select) -> dict[str, Any]:
     options = []
     for option in select.options[:SELECT_OPTIONS_LIMIT]:
-        item = {"label": trim(option.label, SELECT_TEXT_LIMIT), "value": option.value[:SELECT_TEXT_LIMIT]}
+        item = {
+            "label": trim(option.label, SELECT_TEXT_LIMIT),
+            "value": option.value[:SELECT_TEXT_LIMIT],
+        }
         if option.description:
             item["description"] = trim(option.description, SELECT_TEXT_LIMIT)
         options.append(item)
-    return {"type": 3, "custom_id": select.action, "options": options,
-            "placeholder": trim(select.placeholder, SELECT_PLACEHOLDER_LIMIT),
-            "min_values": 1, "max_values": 1}
+    return {
+        "type": 3,
+        "custom_id": select.action,
+        "options": options,
+        "placeholder": trim(select.placeholder, SELECT_PLACEHOLDER_LIMIT),
+        "min_values": 1,
+        "max_values": 1,
+    }
 
 
 def modal_payload(modal: Modal) -> dict[str, Any]:
@@ -198,11 +224,16 @@ def modal_payload(modal: Modal) -> dict[str, Any]:
         if text_input.placeholder:
             item["placeholder"] = trim(text_input.placeholder, SELECT_TEXT_LIMIT)
         rows.append({"type": 1, "components": [item]})
-    return {"custom_id": modal.submit_action, "title": trim(modal.title, MODAL_TITLE_LIMIT),
-            "components": rows}
+    return {
+        "custom_id": modal.submit_action,
+        "title": trim(modal.title, MODAL_TITLE_LIMIT),
+        "components": rows,
+    }
 
 
-def render(reply: Reply, *, content: str = "", mention_users: tuple[str, ...] = ()) -> list[OutgoingMessage]:
+def render(
+    reply: Reply, *, content: str = "", mention_users: tuple[str, ...] = ()
+) -> list[OutgoingMessage]:
     """The messages that show `reply`: embeds packed within limits, the image on the first,
     components on the last. `content` (mentions that should ping) goes on the first."""
     messages: list[OutgoingMessage] = []
@@ -210,7 +241,9 @@ def render(reply: Reply, *, content: str = "", mention_users: tuple[str, ...] = 
     size = 0
     for embed in _embeds(reply):
         embed_size = _embed_size(embed)
-        if current and (len(current) >= EMBEDS_PER_MESSAGE or size + embed_size > EMBED_TOTAL_LIMIT):
+        if current and (
+            len(current) >= EMBEDS_PER_MESSAGE or size + embed_size > EMBED_TOTAL_LIMIT
+        ):
             messages.append(OutgoingMessage({"embeds": current}))
             current, size = [], 0
         current.append(embed)

@@ -44,15 +44,27 @@ THREAD_NAME_LIMIT = 100
 
 def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[str, Any]]:
     """discord.py's `form` list: payload_json plus files[n], as its own senders build it."""
-    form: list[dict[str, Any]] = [{"name": "payload_json", "value": discord.utils._to_json(payload)}]
+    form: list[dict[str, Any]] = [
+        {"name": "payload_json", "value": discord.utils._to_json(payload)}
+    ]
     for index, image in enumerate(message.files):
-        form.append({"name": f"files[{index}]", "value": image.data, "filename": attachment_name(image),
-                     "content_type": "image/png"})
+        form.append(
+            {
+                "name": f"files[{index}]",
+                "value": image.data,
+                "filename": attachment_name(image),
+                "content_type": "image/png",
+            }
+        )
     return form
 
 
-async def send(http: PivotHTTPClient, route: Route, message: OutgoingMessage,
-               payload: dict[str, Any] | None = None) -> Any:
+async def send(
+    http: PivotHTTPClient,
+    route: Route,
+    message: OutgoingMessage,
+    payload: dict[str, Any] | None = None,
+) -> Any:
     """One request carrying a message: JSON, or multipart when it has files."""
     body = message.payload if payload is None else payload
     if message.files:
@@ -79,8 +91,12 @@ def classify(exc: BaseException) -> Exception:
 class DiscordSender:
     """The outbox's Discord `Sender`. `http` is the logged-in client's HTTP layer."""
 
-    def __init__(self, http: Callable[[], Awaitable[PivotHTTPClient]], *,
-                 on_render: Callable[[Reply], None] | None = None) -> None:
+    def __init__(
+        self,
+        http: Callable[[], Awaitable[PivotHTTPClient]],
+        *,
+        on_render: Callable[[Reply], None] | None = None,
+    ) -> None:
         self._http = http
         self._on_render = on_render
         self._dm_channels: dict[str, str] = {}
@@ -106,8 +122,9 @@ class DiscordSender:
             raise classify(exc) from exc
         raise PermanentDeliveryError(f"unknown target kind {target.kind!r}")
 
-    async def post(self, channel_id: str, reply: Reply, *, content: str = "",
-                   mention_users: Sequence[str] = ()) -> str:
+    async def post(
+        self, channel_id: str, reply: Reply, *, content: str = "", mention_users: Sequence[str] = ()
+    ) -> str:
         """Post `reply` in a channel (or thread, or DM channel); returns the id of the message
         that carries its buttons (the last one when the reply had to be split)."""
         if self._on_render is not None:
@@ -128,7 +145,9 @@ class DiscordSender:
             channel_id = self._dm_channels[user_id] = str(data["id"])
         return channel_id
 
-    async def direct_message(self, user_id: str, reply: Reply, fallback: str | None) -> DeliveryResult:
+    async def direct_message(
+        self, user_id: str, reply: Reply, fallback: str | None
+    ) -> DeliveryResult:
         try:
             return DeliveryResult(await self.post(await self._dm_channel(user_id), reply))
         except discord.HTTPException as exc:
@@ -136,25 +155,40 @@ class DiscordSender:
                 raise
             if fallback is None:
                 raise PermanentDeliveryError(
-                    f"DMs closed for user {user_id} and no fallback channel is set") from exc
+                    f"DMs closed for user {user_id} and no fallback channel is set"
+                ) from exc
         # Once, in the fallback channel, with a mention so they still notice it.
-        message_id = await self.post(fallback, reply, content=f"<@{user_id}> (your DMs are closed, so here it is)",
-                                     mention_users=(user_id,))
+        message_id = await self.post(
+            fallback,
+            reply,
+            content=f"<@{user_id}> (your DMs are closed, so here it is)",
+            mention_users=(user_id,),
+        )
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
         return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>")
 
-    async def group_thread(self, user_ids: Sequence[str], reply: Reply, parent: str | None) -> DeliveryResult:
+    async def group_thread(
+        self, user_ids: Sequence[str], reply: Reply, parent: str | None
+    ) -> DeliveryResult:
         if not parent:
-            raise PermanentDeliveryError("a group post needs a parent channel for its private thread")
+            raise PermanentDeliveryError(
+                "a group post needs a parent channel for its private thread"
+            )
         http = await self.http()
         thread = await http.request(
             Route("POST", "/channels/{channel_id}/threads", channel_id=parent),
-            json={"name": trim(reply.title or "Pivot", THREAD_NAME_LIMIT), "type": PRIVATE_THREAD,
-                  "invitable": False, "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
+            json={
+                "name": trim(reply.title or "Pivot", THREAD_NAME_LIMIT),
+                "type": PRIVATE_THREAD,
+                "invitable": False,
+                "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+            },
         )
         thread_id = str(thread["id"])
         for user_id in user_ids:
             await http.add_user_to_thread(thread_id, int(user_id))
         mentions = " ".join(f"<@{u}>" for u in user_ids)
-        message_id = await self.post(thread_id, reply, content=mentions, mention_users=tuple(user_ids))
+        message_id = await self.post(
+            thread_id, reply, content=mentions, mention_users=tuple(user_ids)
+        )
         return DeliveryResult(message_id, note=f"private thread <#{thread_id}>")

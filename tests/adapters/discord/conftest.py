@@ -36,8 +36,14 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def discord_settings(database_url: str, fake: FakeDiscord, **discord: Any) -> Settings:
-    values = {"token": fake.token, "api_url": fake.api_url, "gateway_url": fake.gateway_url} | discord
-    return Settings(database={"url": database_url}, discord={k: v for k, v in values.items() if v is not None})
+    values = {
+        "token": fake.token,
+        "api_url": fake.api_url,
+        "gateway_url": fake.gateway_url,
+    } | discord
+    return Settings(
+        database={"url": database_url}, discord={k: v for k, v in values.items() if v is not None}
+    )
 
 
 class DiscordBot:
@@ -94,7 +100,9 @@ async def register_commands(settings: Settings, fake: FakeDiscord) -> None:
 
 
 @pytest.fixture
-async def bot(database_url: str, fake: FakeDiscord, clock: ManualClock) -> AsyncIterator[DiscordBot]:
+async def bot(
+    database_url: str, fake: FakeDiscord, clock: ManualClock
+) -> AsyncIterator[DiscordBot]:
     probe.Gate.reset()
     settings = discord_settings(database_url, fake)
     await register_commands(settings, fake)
@@ -125,8 +133,11 @@ async def settled(app: App, dedupe_key: str) -> OutboxMessage:
             while True:
                 committed.clear()
                 async with app.session_factory() as session:
-                    row = (await session.execute(
-                        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))).scalar_one()
+                    row = (
+                        await session.execute(
+                            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+                        )
+                    ).scalar_one()
                 if row.status != "pending" or row.attempts > 0:
                     return row
                 await committed.wait()

@@ -33,10 +33,17 @@ def buttons_reply() -> Reply:
     return Reply(
         title="Pick one",
         text="Buttons, a select and a form.",
-        buttons=(Button("Press", action_id("probe.press", 7), style="success"),
-                 Button("Add a note", action_id("probe.note_open", 7), modal=NOTE)),
-        selects=(Select("Pick a level", action_id("probe.level"),
-                        (SelectOption("Easy", "easy"), SelectOption("Hard", "hard"))),),
+        buttons=(
+            Button("Press", action_id("probe.press", 7), style="success"),
+            Button("Add a note", action_id("probe.note_open", 7), modal=NOTE),
+        ),
+        selects=(
+            Select(
+                "Pick a level",
+                action_id("probe.level"),
+                (SelectOption("Easy", "easy"), SelectOption("Hard", "hard")),
+            ),
+        ),
     )
 
 
@@ -61,7 +68,9 @@ async def buttons(ctx: Context) -> Reply:
 
 @probe.action("press")
 async def press(ctx: Context, req: ActionRequest) -> Reply:
-    return Reply(text=f"Pressed {req.args[0]} by {ctx.member.display_name} in {ctx.community.name}.")
+    return Reply(
+        text=f"Pressed {req.args[0]} by {ctx.member.display_name} in {ctx.community.name}."
+    )
 
 
 @probe.action("level")

@@ -17,13 +17,21 @@ ERROR_RED = 0xED4245
 
 def embeds_text(body: dict) -> str:
     embeds = body.get("embeds", [])
-    return "\n".join(filter(None, [e.get("title", "") for e in embeds] + [e.get("description", "") for e in embeds]))
+    return "\n".join(
+        filter(
+            None, [e.get("title", "") for e in embeds] + [e.get("description", "") for e in embeds]
+        )
+    )
 
 
-async def test_slash_command_with_options_creates_a_goal_and_the_callback_carries_the_reply(bot: DiscordBot) -> None:
+async def test_slash_command_with_options_creates_a_goal_and_the_callback_carries_the_reply(
+    bot: DiscordBot,
+) -> None:
     fake = bot.fake
     ada = fake.member("ada")
-    interaction = await fake.slash(ada, "goal add", text="Finish the fast.ai course", by="2027-03-01", step="basics")
+    interaction = await fake.slash(
+        ada, "goal add", text="Finish the fast.ai course", by="2027-03-01", step="basics"
+    )
     [callback] = await fake.response(interaction)
     assert callback.path == f"/interactions/{interaction.id}/{interaction.token}/callback"
     assert callback.json["type"] == 4
@@ -36,9 +44,16 @@ async def test_slash_command_with_options_creates_a_goal_and_the_callback_carrie
         goal = (await session.execute(select(Goal))).scalar_one()
         member = await session.get(Member, goal.member_id)
         community = await session.get(Community, goal.community_id)
-    assert (goal.text, goal.due, goal.step) == ("Finish the fast.ai course", date(2027, 3, 1), "basics")
+    assert (goal.text, goal.due, goal.step) == (
+        "Finish the fast.ai course",
+        date(2027, 3, 1),
+        "basics",
+    )
     assert member is not None and member.platform_user_id == ada.id and member.display_name == "Ada"
-    assert community is not None and (community.platform, community.external_id) == ("discord", fake.guild_id)
+    assert community is not None and (community.platform, community.external_id) == (
+        "discord",
+        fake.guild_id,
+    )
     assert community.name == fake.guild_name
 
 
@@ -53,7 +68,9 @@ async def test_ephemeral_command_reply_is_flagged_ephemeral(bot: DiscordBot) -> 
 
 async def test_invalid_option_is_a_red_ephemeral_line_with_usage(bot: DiscordBot) -> None:
     fake = bot.fake
-    interaction = await fake.slash(fake.member("ada"), "goal add", text="Learn PyTorch", by="next spring")
+    interaction = await fake.slash(
+        fake.member("ada"), "goal add", text="Learn PyTorch", by="next spring"
+    )
     [callback] = await fake.response(interaction)
     data = callback.json["data"]
     assert data["flags"] == EPHEMERAL
@@ -63,7 +80,9 @@ async def test_invalid_option_is_a_red_ephemeral_line_with_usage(bot: DiscordBot
         assert (await session.execute(select(Goal))).first() is None
 
 
-async def test_slow_command_is_deferred_first_and_its_reply_edits_the_placeholder(bot: DiscordBot) -> None:
+async def test_slow_command_is_deferred_first_and_its_reply_edits_the_placeholder(
+    bot: DiscordBot,
+) -> None:
     fake = bot.fake
     interaction = await fake.slash(fake.member("ada"), "probe slow")
     [defer] = await fake.response(interaction)
@@ -72,7 +91,10 @@ async def test_slow_command_is_deferred_first_and_its_reply_edits_the_placeholde
     assert not probe.Gate.event.is_set()  # deferred while the handler was still working
     probe.Gate.event.set()
     _, edit = await fake.response(interaction, count=2)
-    assert (edit.method, edit.path) == ("PATCH", f"/webhooks/{fake.application_id}/{interaction.token}/messages/@original")
+    assert (edit.method, edit.path) == (
+        "PATCH",
+        f"/webhooks/{fake.application_id}/{interaction.token}/messages/@original",
+    )
     assert embeds_text(edit.json) == "Done, slowly."
 
 
@@ -94,7 +116,9 @@ async def test_a_button_posted_before_a_restart_still_works_after_it(bot: Discor
     [callback] = await fake.response(interaction)
     rows = callback.json["data"]["components"]
     assert [[c["custom_id"] for c in row["components"]] for row in rows] == [
-        ["probe.press:7", "probe.note_open:7"], ["probe.level"]]
+        ["probe.press:7", "probe.note_open:7"],
+        ["probe.level"],
+    ]
     assert rows[0]["components"][0]["style"] == 3  # success
     posted = fake.original(interaction)
 
@@ -110,13 +134,17 @@ async def test_a_select_sends_the_chosen_value(bot: DiscordBot) -> None:
     fake = bot.fake
     interaction = await fake.slash(fake.member("ada"), "probe buttons")
     await fake.response(interaction)
-    click = await fake.click(fake.member("ada"), fake.original(interaction), "probe.level", values=["hard"])
+    click = await fake.click(
+        fake.member("ada"), fake.original(interaction), "probe.level", values=["hard"]
+    )
     [answer] = await fake.response(click)
     assert answer.json["data"]["flags"] == EPHEMERAL
     assert embeds_text(answer.json["data"]) == "Level hard chosen."
 
 
-async def test_a_button_with_a_form_opens_the_modal_and_the_submit_reaches_its_action(bot: DiscordBot) -> None:
+async def test_a_button_with_a_form_opens_the_modal_and_the_submit_reaches_its_action(
+    bot: DiscordBot,
+) -> None:
     fake = bot.fake
     ada = fake.member("ada")
     interaction = await fake.slash(ada, "probe buttons")
@@ -128,8 +156,14 @@ async def test_a_button_with_a_form_opens_the_modal_and_the_submit_reaches_its_a
     modal = opened.json["data"]
     assert modal["custom_id"] == "probe.note:7" and modal["title"] == "Add a note"
     [text_input] = modal["components"][0]["components"]
-    assert text_input | {} == {"type": 4, "custom_id": "note", "label": "What did you do?", "style": 2,
-                               "required": True, "max_length": 1000}
+    assert text_input == {
+        "type": 4,
+        "custom_id": "note",
+        "label": "What did you do?",
+        "style": 2,
+        "required": True,
+        "max_length": 1000,
+    }
 
     submit = await fake.submit(ada, modal, {"note": "Read chapter 2 of ISLR"}, message=posted)
     [answer] = await fake.response(submit)
@@ -140,7 +174,9 @@ async def test_a_button_with_a_form_opens_the_modal_and_the_submit_reaches_its_a
 async def test_non_admin_admin_command_is_refused_and_changes_nothing(bot: DiscordBot) -> None:
     fake = bot.fake
     general = fake.channel("general")
-    interaction = await fake.slash(fake.member("mallory"), "admin set channel", purpose="challenge", channel=general)
+    interaction = await fake.slash(
+        fake.member("mallory"), "admin set channel", purpose="challenge", channel=general
+    )
     [callback] = await fake.response(interaction)
     data = callback.json["data"]
     assert data["flags"] == EPHEMERAL and data["embeds"][0]["color"] == ERROR_RED
@@ -149,8 +185,9 @@ async def test_non_admin_admin_command_is_refused_and_changes_nothing(bot: Disco
         assert (await session.execute(select(CommunityChannel))).first() is None
 
     # The same command from a member with Manage Server works: the refusal was about permissions.
-    interaction = await fake.slash(fake.member("ada", admin=True), "admin set channel", purpose="challenge",
-                                   channel=general)
+    interaction = await fake.slash(
+        fake.member("ada", admin=True), "admin set channel", purpose="challenge", channel=general
+    )
     [callback] = await fake.response(interaction)
     assert f"<#{general}>" in embeds_text(callback.json["data"])
     async with bot.app.session_factory() as session:
@@ -172,9 +209,13 @@ async def test_autocomplete_offers_goal_numbers_as_integers_and_time_zones(bot: 
     await fake.response(await fake.slash(ada, "goal add", text="Kaggle Titanic top 50%"))
     interaction = await fake.autocomplete(ada, "goal progress", "id", id="")
     [callback] = await fake.response(interaction)
-    assert callback.json == {"type": 8, "data": {"choices": [{"name": "#1 Kaggle Titanic top 50%", "value": 1}]}}
+    assert callback.json == {
+        "type": 8,
+        "data": {"choices": [{"name": "#1 Kaggle Titanic top 50%", "value": 1}]},
+    }
 
-    interaction = await fake.autocomplete(fake.member("root", admin=True), "admin set timezone", "timezone",
-                                          timezone="berl")
+    interaction = await fake.autocomplete(
+        fake.member("root", admin=True), "admin set timezone", "timezone", timezone="berl"
+    )
     [callback] = await fake.response(interaction)
     assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in callback.json["data"]["choices"]

@@ -15,7 +15,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 async def schedule(bot: DiscordBot, target: Target, reply: Reply, key: str) -> None:
     """What a feature's tick does: write the post into the outbox, then let the worker know."""
     async with bot.app.session_factory() as session:
-        community = await ensure_community(session, "discord", bot.fake.guild_id, bot.fake.guild_name)
+        community = await ensure_community(
+            session, "discord", bot.fake.guild_id, bot.fake.guild_name
+        )
         await enqueue(session, community, target, reply, dedupe_key=key, now=bot.clock.now())
         await session.commit()
     bot.app.outbox.wake()
@@ -24,8 +26,11 @@ async def schedule(bot: DiscordBot, target: Target, reply: Reply, key: str) -> N
 async def test_a_scheduled_post_with_a_chart_reaches_the_channel(bot: DiscordBot) -> None:
     fake = bot.fake
     channel = fake.add_channel("ml-daily")
-    reply = Reply(title="Daily challenge", text="What is the derivative of x²?",
-                  image=Image("chart.png", PNG, alt="a parabola"))
+    reply = Reply(
+        title="Daily challenge",
+        text="What is the derivative of x²?",
+        image=Image("chart.png", PNG, alt="a parabola"),
+    )
     await schedule(bot, Target.in_channel(channel), reply, "challenge:1")
     row = await settled(bot.app, "challenge:1")
     assert row.status == "sent"
@@ -33,17 +38,28 @@ async def test_a_scheduled_post_with_a_chart_reaches_the_channel(bot: DiscordBot
     [message] = fake.messages[channel]
     assert row.platform_message_id == message["id"]
     embed = call.json["embeds"][0]
-    assert (embed["title"], embed["description"]) == ("Daily challenge", "What is the derivative of x²?")
+    assert (embed["title"], embed["description"]) == (
+        "Daily challenge",
+        "What is the derivative of x²?",
+    )
     assert embed["image"] == {"url": "attachment://chart.png"}
-    assert call.json["attachments"] == [{"id": 0, "filename": "chart.png", "description": "a parabola"}]
-    assert [(f["name"], f["filename"], f["data"]) for f in call.files] == [("files[0]", "chart.png", PNG)]
+    assert call.json["attachments"] == [
+        {"id": 0, "filename": "chart.png", "description": "a parabola"}
+    ]
+    assert [(f["name"], f["filename"], f["data"]) for f in call.files] == [
+        ("files[0]", "chart.png", PNG)
+    ]
 
 
 async def test_a_check_in_dm_reaches_the_member(bot: DiscordBot) -> None:
     fake = bot.fake
     ada = fake.member("ada")
-    await schedule(bot, Target.dm(ada.id, fallback_channel=fake.channel("general")),
-                   Reply(title="Check-in", text="How did this week go?"), "checkin:1")
+    await schedule(
+        bot,
+        Target.dm(ada.id, fallback_channel=fake.channel("general")),
+        Reply(title="Check-in", text="How did this week go?"),
+        "checkin:1",
+    )
     row = await settled(bot.app, "checkin:1")
     assert (row.status, row.note) == ("sent", None)
     [opened] = await fake.wait_for("POST", "/users/@me/channels")
@@ -53,13 +69,19 @@ async def test_a_check_in_dm_reaches_the_member(bot: DiscordBot) -> None:
     assert fake.channel("general") not in fake.messages
 
 
-async def test_a_dm_to_a_member_with_closed_dms_falls_back_once_to_a_mention_in_the_channel(bot: DiscordBot) -> None:
+async def test_a_dm_to_a_member_with_closed_dms_falls_back_once_to_a_mention_in_the_channel(
+    bot: DiscordBot,
+) -> None:
     fake = bot.fake
     ada = fake.member("ada")
     fake.close_dms(ada)
     general = fake.channel("general")
-    await schedule(bot, Target.dm(ada.id, fallback_channel=general),
-                   Reply(title="Check-in", text="How did this week go?"), "checkin:2")
+    await schedule(
+        bot,
+        Target.dm(ada.id, fallback_channel=general),
+        Reply(title="Check-in", text="How did this week go?"),
+        "checkin:2",
+    )
     row = await settled(bot.app, "checkin:2")
     assert (row.status, row.note) == ("sent", f"DMs closed; posted in <#{general}>")
     dm = fake.dm_channels[ada.id]
@@ -91,8 +113,12 @@ async def test_a_group_post_is_a_private_thread_with_the_members_added(bot: Disc
     fake = bot.fake
     ada, grace = fake.member("ada"), fake.member("grace")
     buddies = fake.add_channel("buddies")
-    await schedule(bot, Target.group([ada.id, grace.id], channel=buddies),
-                   Reply(title="Meet your study buddy", text="Say hi!"), "buddy:pair:1")
+    await schedule(
+        bot,
+        Target.group([ada.id, grace.id], channel=buddies),
+        Reply(title="Meet your study buddy", text="Say hi!"),
+        "buddy:pair:1",
+    )
     row = await settled(bot.app, "buddy:pair:1")
     assert row.status == "sent"
     [created] = await fake.wait_for("POST", f"/channels/{buddies}/threads")
@@ -115,7 +141,13 @@ async def test_an_unknown_channel_fails_permanently(bot: DiscordBot) -> None:
 
 async def test_missing_permissions_fail_permanently(bot: DiscordBot) -> None:
     general = bot.fake.channel("general")
-    bot.fake.fail("POST", f"/channels/{general}/messages", status=403, code=50013, message="Missing Permissions")
+    bot.fake.fail(
+        "POST",
+        f"/channels/{general}/messages",
+        status=403,
+        code=50013,
+        message="Missing Permissions",
+    )
     await schedule(bot, Target.in_channel(general), Reply(text="hello"), "perm:1")
     row = await settled(bot.app, "perm:1")
     assert row.status == "failed" and "50013" in (row.last_error or "")
@@ -123,7 +155,9 @@ async def test_missing_permissions_fail_permanently(bot: DiscordBot) -> None:
 
 async def test_a_server_error_is_retried_later(bot: DiscordBot) -> None:
     general = bot.fake.channel("general")
-    bot.fake.fail("POST", f"/channels/{general}/messages", status=503, message="upstream unavailable")
+    bot.fake.fail(
+        "POST", f"/channels/{general}/messages", status=503, message="upstream unavailable"
+    )
     await schedule(bot, Target.in_channel(general), Reply(text="hello"), "flaky:1")
     row = await settled(bot.app, "flaky:1")
     assert (row.status, row.attempts) == ("pending", 1)
@@ -131,7 +165,9 @@ async def test_a_server_error_is_retried_later(bot: DiscordBot) -> None:
     assert general not in bot.fake.messages
 
 
-async def test_a_rate_limit_is_waited_out_by_discord_py_and_the_post_goes_through(bot: DiscordBot) -> None:
+async def test_a_rate_limit_is_waited_out_by_discord_py_and_the_post_goes_through(
+    bot: DiscordBot,
+) -> None:
     general = bot.fake.channel("general")
     bot.fake.fail("POST", f"/channels/{general}/messages", status=429, retry_after=0.01)
     await schedule(bot, Target.in_channel(general), Reply(text="hello"), "busy:1")
@@ -158,6 +194,8 @@ async def test_buttons_and_forms_in_a_dm_work_after_a_restart(bot: DiscordBot) -
     click = await fake.click(ada, posted, "probe.note_open:7")
     [opened] = await fake.response(click)
     assert opened.json["type"] == 9 and opened.json["data"]["custom_id"] == "probe.note:7"
-    submit = await fake.submit(ada, opened.json["data"], {"note": "Finished week 3"}, message=posted)
+    submit = await fake.submit(
+        ada, opened.json["data"], {"note": "Finished week 3"}, message=posted
+    )
     [answer] = await fake.response(submit)
     assert embeds_text(answer.json["data"]) == "Noted for 7: Finished week 3"

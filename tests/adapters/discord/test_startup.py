@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_with_only_the_rest_base_set_the_gateway_comes_from_get_gateway_bot(
-        database_url: str, fake: FakeDiscord, clock: ManualClock) -> None:
+    database_url: str, fake: FakeDiscord, clock: ManualClock
+) -> None:
     settings = discord_settings(database_url, fake, gateway_url=None)
     assert settings.discord.gateway_url is None
     await register_commands(settings, fake)
@@ -51,17 +52,27 @@ async def test_the_bot_identifies_with_the_guilds_intent_only(bot: DiscordBot) -
 
 
 async def test_shards_split_over_two_processes_each_get_their_own_guilds(
-        database_url: str, fake: FakeDiscord, clock: ManualClock) -> None:
+    database_url: str, fake: FakeDiscord, clock: ManualClock
+) -> None:
     probe.Gate.reset()
     owner = (int(fake.guild_id) >> 22) % 2
-    bots = [DiscordBot(discord_settings(database_url, fake, shard_ids=[shard], shard_count=2), clock, fake)
-            for shard in (0, 1)]
+    bots = [
+        DiscordBot(
+            discord_settings(database_url, fake, shard_ids=[shard], shard_count=2), clock, fake
+        )
+        for shard in (0, 1)
+    ]
     await register_commands(bots[0].settings, fake)
     try:
         for bot in bots:
             await bot.start()
-        assert sorted(tuple(s.identify["shard"]) for s in fake.sessions if s.identify) == [(0, 2), (1, 2)]
-        interaction = await fake.slash(fake.member("ada"), "goal add", text="Ship a portfolio project")
+        assert sorted(tuple(s.identify["shard"]) for s in fake.sessions if s.identify) == [
+            (0, 2),
+            (1, 2),
+        ]
+        interaction = await fake.slash(
+            fake.member("ada"), "goal add", text="Ship a portfolio project"
+        )
         [callback] = await fake.response(interaction)
         assert embeds_text(callback.json["data"]).startswith("Goal #1 added")
         owning = next(s for s in fake.sessions if s.identify and s.identify["shard"][0] == owner)
@@ -73,24 +84,40 @@ async def test_shards_split_over_two_processes_each_get_their_own_guilds(
 
 async def _run_cli(*args: str, fake: FakeDiscord) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIVOT_")}
-    env |= {"PIVOT_DISCORD_TOKEN": fake.token, "PIVOT_DISCORD_API_URL": fake.api_url, "PYTHONPATH": str(ROOT)}
+    env |= {
+        "PIVOT_DISCORD_TOKEN": fake.token,
+        "PIVOT_DISCORD_API_URL": fake.api_url,
+        "PYTHONPATH": str(ROOT),
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
 
 
 async def test_the_registered_payload_equals_the_discord_commands_output(fake: FakeDiscord) -> None:
     # One process (start-up is slow on a busy machine): --sync prints the payload, then PUTs it.
-    code, printed, err = await _run_cli("discord-commands", "--sync", "--guild", fake.guild_id, fake=fake)
+    code, printed, err = await _run_cli(
+        "discord-commands", "--sync", "--guild", fake.guild_id, fake=fake
+    )
     assert code == 0, err
     payload = json.loads(printed)
     assert payload == build_payload(Registry(g for f in load_all() for g in f.groups))
     [put] = [c for c in fake.calls if c.method == "PUT"]
     assert put.path == f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
     assert put.json == payload
-    assert [c.path for c in fake.calls if c.method == "GET"] == ["/users/@me", "/oauth2/applications/@me"]
+    assert [c.path for c in fake.calls if c.method == "GET"] == [
+        "/users/@me",
+        "/oauth2/applications/@me",
+    ]
     assert f"Registered {len(payload)} commands in guild {fake.guild_id}" in err
 
 
@@ -101,24 +128,35 @@ def test_discord_commands_without_sync_prints_the_payload_and_talks_to_nobody(ca
 
 
 async def test_sync_without_a_guild_overwrites_the_global_commands(fake: FakeDiscord) -> None:
-    settings = Settings(discord={"token": fake.token, "api_url": fake.api_url, "application_id": "4242"})
+    settings = Settings(
+        discord={"token": fake.token, "api_url": fake.api_url, "application_id": "4242"}
+    )
     payload = build_payload(Registry(g for f in load_all() for g in f.groups))
     registered = await cli.sync(settings, payload, None)
     assert len(registered) == len(payload)
     [put] = [c for c in fake.calls if c.method == "PUT"]
     assert put.path == "/applications/4242/commands" and put.json == payload
-    assert "/oauth2/applications/@me" not in [c.path for c in fake.calls]  # the configured id is used
+    assert "/oauth2/applications/@me" not in [
+        c.path for c in fake.calls
+    ]  # the configured id is used
 
 
 def test_invite_url_asks_for_exactly_the_permissions_pivot_uses(capsys) -> None:  # noqa: ANN001
     assert cli.invite_main(Settings(discord={"application_id": "123456"})) == 0
     url = capsys.readouterr().out.strip()
-    assert url == ("https://discord.com/oauth2/authorize?client_id=123456"
-                   "&scope=bot+applications.commands&permissions=343597435904")
+    assert url == (
+        "https://discord.com/oauth2/authorize?client_id=123456"
+        "&scope=bot+applications.commands&permissions=343597435904"
+    )
     query = parse_qs(urlsplit(url).query)
     assert discord.Permissions(int(query["permissions"][0])) == discord.Permissions(
-        view_channel=True, send_messages=True, embed_links=True, attach_files=True,
-        create_private_threads=True, send_messages_in_threads=True)
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        attach_files=True,
+        create_private_threads=True,
+        send_messages_in_threads=True,
+    )
 
 
 def test_invite_without_an_application_id_or_token_explains_what_to_set(capsys) -> None:  # noqa: ANN001
