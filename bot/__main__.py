@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if getattr(args, "shard_count", None):
         settings.discord.shard_count = args.shard_count
+    discord = settings.discord
+    if discord.shard_ids and (discord.shard_count is None
+                              or not all(0 <= i < discord.shard_count for i in discord.shard_ids)):
+        print("pivot: --shard-ids needs --shard-count, and each id must be below it", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(_serve(settings, console=command == "console",
                                   migrate=not getattr(args, "no_migrate", False),

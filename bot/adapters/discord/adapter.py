@@ -68,9 +68,5 @@ class DiscordAdapter:
         log.info("logged in to Discord as %s", self.client.user)
         await self.client.connect(reconnect=True)
 
-    async def wait_ready(self) -> None:
-        """Until the gateway session is up and the guilds are known."""
-        await self.client.wait_until_ready()
-
     async def close(self) -> None:
         await self.client.close()

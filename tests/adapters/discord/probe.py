@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.commands import ActionRequest, CommandGroup, action_id
+from bot.core.commands import ActionRequest, CommandGroup, Param, action_id
 from bot.core.context import Context
 from bot.core.messages import Button, Modal, Reply, Select, SelectOption, TextInput
 
@@ -47,11 +47,13 @@ def buttons_reply() -> Reply:
     )
 
 
-@probe.command("slow", "Takes its time", slow=True)
-async def slow(ctx: Context) -> Reply:
+@probe.command(
+    "slow", "Takes its time", Param.flag("private", "Answer only to the caller"), slow=True
+)
+async def slow(ctx: Context, private: bool) -> Reply:
     Gate.entered.set()
     await Gate.event.wait()
-    return Reply(text="Done, slowly.")
+    return Reply(text="Done, slowly.", ephemeral=private)
 
 
 @probe.command("linger", "Not declared slow, but waits for the test")

@@ -98,6 +98,23 @@ async def test_slow_command_is_deferred_first_and_its_reply_edits_the_placeholde
     assert embeds_text(edit.json) == "Done, slowly."
 
 
+async def test_a_private_reply_after_a_public_deferral_replaces_the_placeholder_privately(
+    bot: DiscordBot,
+) -> None:
+    fake = bot.fake
+    interaction = await fake.slash(fake.member("ada"), "probe slow", private=True)
+    [defer] = await fake.response(interaction)
+    assert defer.json == {"type": 5, "data": {}}  # the command is public, so is its "thinking…"
+    probe.Gate.event.set()
+    _, delete, followup = await fake.response(interaction, count=3)
+    assert delete.method == "DELETE" and delete.path.endswith("/messages/@original")
+    assert (followup.method, followup.path) == (
+        "POST",
+        f"/webhooks/{fake.application_id}/{interaction.token}",
+    )
+    assert followup.json["flags"] == EPHEMERAL and embeds_text(followup.json) == "Done, slowly."
+
+
 async def test_a_command_that_overruns_the_window_is_deferred_in_time(bot: DiscordBot) -> None:
     fake = bot.fake
     bot.adapter.interactions.defer_after = 0.05

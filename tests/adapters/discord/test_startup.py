@@ -168,3 +168,37 @@ async def test_the_application_id_for_the_invite_can_come_from_the_token(fake: F
     settings = Settings(discord={"token": fake.token, "api_url": fake.api_url})
     async with cli.logged_in(settings) as http:
         assert await cli.application_id(settings, http) == fake.application_id
+
+
+async def test_python_m_bot_run_starts_discord_from_the_environment_with_its_shard(
+    database_url: str, fake: FakeDiscord
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIVOT_")}
+    env |= {
+        "PIVOT_DISCORD_TOKEN": fake.token,
+        "PIVOT_DISCORD_API_URL": fake.api_url,  # the gateway is found through GET /gateway/bot
+        "PIVOT_DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--no-migrate",
+        "--shard-ids",
+        "1",
+        "--shard-count",
+        "2",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        [session] = await fake.wait_identified()
+        assert session.identify is not None and session.identify["shard"] == [1, 2]
+        assert "/gateway/bot" in [c.path for c in fake.calls]
+    finally:
+        process.terminate()
+        await process.wait()
