@@ -141,7 +141,7 @@ class Interactions:
             community_id=community_id,
             user_id=str(interaction.user.id),
             display_name=interaction.user.display_name,
-            community_name=guild.name if guild is not None and guild.name else "",
+            community_name=getattr(guild, "name", None) or "",  # partial guilds may lack it
             is_admin=is_admin(interaction),
         )
 

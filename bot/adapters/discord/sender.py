@@ -130,11 +130,12 @@ class DiscordSender:
         if self._on_render is not None:
             self._on_render(reply)
         http = await self.http()
-        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         message_id = ""
         for message in render(reply, content=content, mention_users=tuple(mention_users)):
             message.payload.pop("flags", None)  # nothing posted by the outbox is ephemeral
-            data = await send(http, Route("POST", route.path, channel_id=channel_id), message)
+            # A Route per request: the HTTP layer rewrites its URL to the configured base.
+            route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+            data = await send(http, route, message)
             message_id = str(data["id"])
         return message_id
 
