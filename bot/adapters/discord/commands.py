@@ -125,6 +125,8 @@ def build_payload(registry: Registry) -> list[dict[str, Any]]:
     """The JSON list that bulk-overwrites the application's chat-input commands."""
     payload: list[dict[str, Any]] = []
     for group in registry.groups.values():
+        if not group.commands:
+            continue  # a group of button actions only has nothing to type
         top: dict[str, Any] = {
             "type": CHAT_INPUT,
             "name": group.name,

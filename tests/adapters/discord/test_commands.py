@@ -39,11 +39,11 @@ def test_every_command_of_every_feature_fits_discords_limits() -> None:
     registry = full_registry()
     payload = build_payload(registry)
     assert validate_payload(payload) == []
-    assert [c["name"] for c in payload] == list(registry.groups)
+    assert [c["name"] for c in payload] == [n for n, g in registry.groups.items() if g.commands]
     for group in registry.groups.values():
         for command in group.commands:
             leaf = find(payload, discord_path(group, command))
-            options = [o["name"] for o in leaf.get("options", [])] if len(command.path) > 1 else []
+            options = [o["name"] for o in leaf.get("options", [])]
             assert sorted(options) == sorted(p.option_name for p in command.params), command.name
             for option in leaf.get("options", []):
                 assert re.fullmatch(r"[-_a-z0-9]{1,32}", option["name"])
@@ -63,6 +63,24 @@ def test_every_command_path_resolves_back_to_its_registry_command() -> None:
                 holder["options"].append(entry)
                 holder = entry
             assert index[invoked(data)[0]] is command
+
+
+def test_bare_commands_and_action_only_groups() -> None:
+    solo = CommandGroup("ping", "Is Pivot there?")
+    solo.command("", "Answer pong", Param.text("note", "Say something", required=False))(_noop)
+    mixed = CommandGroup("stats", "Numbers")
+    mixed.command("", "Overview")(_noop)
+    mixed.command("week", "This week")(_noop)
+    buttons_only = CommandGroup("quiz", "Quiz buttons")
+    buttons_only.action("answer")(_noop)
+    registry = Registry([solo, mixed, buttons_only])
+    payload = build_payload(registry)
+    assert validate_payload(payload) == []
+    assert [c["name"] for c in payload] == ["ping", "stats"]
+    assert [o["name"] for o in find(payload, ("ping",))["options"]] == ["note"]
+    assert [o["name"] for o in find(payload, ("stats",))["options"]] == ["run", "week"]
+    index = command_index(registry)
+    assert index[("ping",)].path == ("ping",) and index[("stats", "run")].path == ("stats",)
 
 
 def test_options_are_typed_from_param_kinds_with_required_first() -> None:
