@@ -46,6 +46,16 @@ def discord_settings(database_url: str, fake: FakeDiscord, **discord: Any) -> Se
     )
 
 
+def embeds_text(body: dict[str, Any]) -> str:
+    """Titles then descriptions of a message body's embeds, one per line."""
+    embeds = body.get("embeds", [])
+    return "\n".join(
+        filter(
+            None, [e.get("title", "") for e in embeds] + [e.get("description", "") for e in embeds]
+        )
+    )
+
+
 class DiscordBot:
     def __init__(self, settings: Settings, clock: ManualClock, fake: FakeDiscord) -> None:
         self.settings = settings

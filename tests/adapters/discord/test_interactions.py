@@ -9,19 +9,10 @@ from sqlalchemy import select
 from bot.core.tenancy import Community, CommunityChannel, Member
 from bot.features.goals.models import Goal
 from tests.adapters.discord import probe
-from tests.adapters.discord.conftest import DiscordBot
+from tests.adapters.discord.conftest import DiscordBot, embeds_text
 
 EPHEMERAL = 64
 ERROR_RED = 0xED4245
-
-
-def embeds_text(body: dict) -> str:
-    embeds = body.get("embeds", [])
-    return "\n".join(
-        filter(
-            None, [e.get("title", "") for e in embeds] + [e.get("description", "") for e in embeds]
-        )
-    )
 
 
 async def test_slash_command_with_options_creates_a_goal_and_the_callback_carries_the_reply(

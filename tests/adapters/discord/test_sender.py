@@ -6,8 +6,7 @@ from bot.core.messages import Image, Reply
 from bot.core.outbox import Target, enqueue
 from bot.core.tenancy import ensure_community
 from tests.adapters.discord import probe
-from tests.adapters.discord.conftest import DiscordBot, settled
-from tests.adapters.discord.test_interactions import embeds_text
+from tests.adapters.discord.conftest import DiscordBot, embeds_text, settled
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

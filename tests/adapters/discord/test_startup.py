@@ -18,8 +18,12 @@ from bot.core.clock import ManualClock
 from bot.core.commands import Registry
 from bot.features import load_all
 from tests.adapters.discord import probe
-from tests.adapters.discord.conftest import DiscordBot, discord_settings, register_commands
-from tests.adapters.discord.test_interactions import embeds_text
+from tests.adapters.discord.conftest import (
+    DiscordBot,
+    discord_settings,
+    embeds_text,
+    register_commands,
+)
 from tests.fakes.discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[3]
