@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("commands", help="list every command with its usage")
 
+    discord_commands = sub.add_parser("discord-commands",
+                                      help="print the Discord application-command JSON (--sync registers it)")
+    discord_commands.add_argument("--sync", action="store_true",
+                                  help="register the commands with Discord (needs PIVOT_DISCORD_TOKEN)")
+    discord_commands.add_argument("--guild", help="register in this server only (instant; for development)")
+    sub.add_parser("discord-invite", help="print the URL that adds Pivot to a Discord server")
+
     manifest = sub.add_parser("slack-manifest", help="print the Slack app manifest (YAML) to create the app from")
     mode = manifest.add_mutually_exclusive_group()
     mode.add_argument("--socket-mode", action="store_true", default=None,
@@ -69,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(settings, args.action, args.revision)
     if command == "commands":
         return _list_commands(settings)
+    if command in ("discord-commands", "discord-invite"):
+        from bot.adapters.discord import cli
+
+        if command == "discord-invite":
+            return cli.invite_main(settings)
+        return cli.commands_main(settings, do_sync=args.sync, guild_id=args.guild)
+
     if command == "slack-manifest":
         return _slack_manifest(settings, args.socket_mode, args.public_url)
     if getattr(args, "shard_ids", None):
@@ -79,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if getattr(args, "shard_count", None):
         settings.discord.shard_count = args.shard_count
+    discord = settings.discord
+    if discord.shard_ids and (discord.shard_count is None
+                              or not all(0 <= i < discord.shard_count for i in discord.shard_ids)):
+        print("pivot: --shard-ids needs --shard-count, and each id must be below it", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(_serve(settings, console=command == "console",
                                   migrate=not getattr(args, "no_migrate", False),

@@ -95,6 +95,10 @@ class App:
 def platform_adapters(app: App) -> list[Adapter]:
     """The adapters whose credentials are configured (Discord, Slack)."""
     adapters: list[Adapter] = []
+    if app.settings.discord.token is not None:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(app))
     if app.settings.slack.bot_token is not None:
         from bot.adapters.slack import SlackAdapter
 

@@ -1,0 +1,45 @@
+"""The OAuth2 invite URL, asking for exactly the permissions Pivot uses.
+
+Interaction replies (slash commands, buttons, modals) need no channel permission at
+all; only what the outbox sender does in channels counts:
+
+- View Channel: see the channels it posts in (scheduled posts, DM fallbacks).
+- Send Messages: post there.
+- Embed Links: every reply is an embed; without it Discord silently strips them.
+- Attach Files: charts are PNG attachments.
+- Create Private Threads: buddy intros and other group posts are private threads.
+- Send Messages in Threads: post the intro inside that thread. Adding members to a
+  thread only needs the ability to send messages in it, so Manage Threads is not asked.
+
+Not asked: Read Message History (Pivot never reads messages and creates threads
+without a starter message), Mention Everyone (it only mentions users it addresses),
+Manage Messages, Manage Threads, Administrator.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+CREATE_PRIVATE_THREADS = 1 << 36
+SEND_MESSAGES_IN_THREADS = 1 << 38
+
+PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | CREATE_PRIVATE_THREADS
+    | SEND_MESSAGES_IN_THREADS
+)
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(client_id: str) -> str:
+    query = urlencode(
+        {"client_id": client_id, "scope": " ".join(SCOPES), "permissions": str(PERMISSIONS)}
+    )
+    return f"https://discord.com/oauth2/authorize?{query}"

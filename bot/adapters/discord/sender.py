@@ -1,0 +1,195 @@
+"""Outbox deliveries to Discord: channel posts, DMs (with a channel fallback), private threads.
+
+Everything goes through discord.py's HTTP layer, so its rate-limit buckets and 429
+retries apply. Discord's error codes decide what is worth retrying: an unknown
+channel, missing access or a user who blocks DMs will not fix themselves
+(permanent); a 5xx, a timeout or a long rate limit will (transient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import discord
+from discord.http import Route
+
+from bot.adapters.discord.client import PivotHTTPClient
+from bot.adapters.discord.render import OutgoingMessage, attachment_name, render, trim
+from bot.core.messages import Reply
+from bot.core.outbox import (
+    Delivery,
+    DeliveryResult,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+
+log = logging.getLogger(__name__)
+
+# https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_USER = 10013
+MISSING_ACCESS = 50001
+CANNOT_DM = 50007
+MISSING_PERMISSIONS = 50013
+PERMANENT_CODES = {UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS}
+
+PRIVATE_THREAD = 12
+THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
+THREAD_NAME_LIMIT = 100
+
+
+def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[str, Any]]:
+    """discord.py's `form` list: payload_json plus files[n], as its own senders build it."""
+    form: list[dict[str, Any]] = [
+        {"name": "payload_json", "value": discord.utils._to_json(payload)}
+    ]
+    for index, image in enumerate(message.files):
+        form.append(
+            {
+                "name": f"files[{index}]",
+                "value": image.data,
+                "filename": attachment_name(image),
+                "content_type": "image/png",
+            }
+        )
+    return form
+
+
+async def send(
+    http: PivotHTTPClient,
+    route: Route,
+    message: OutgoingMessage,
+    payload: dict[str, Any] | None = None,
+) -> Any:
+    """One request carrying a message: JSON, or multipart when it has files."""
+    body = message.payload if payload is None else payload
+    if message.files:
+        return await http.request(route, form=multipart(body, message))
+    return await http.request(route, json=body)
+
+
+def classify(exc: BaseException) -> Exception:
+    """A discord.py / network error → the outbox's permanent or transient error."""
+    if isinstance(exc, discord.RateLimited):
+        return TransientDeliveryError(f"rate limited for {exc.retry_after:.0f}s", exc.retry_after)
+    if isinstance(exc, discord.DiscordServerError):
+        return TransientDeliveryError(f"Discord {exc.status}: {exc.text or 'server error'}")
+    if isinstance(exc, discord.HTTPException):
+        reason = f"Discord {exc.status} (code {exc.code}): {exc.text or 'error'}"
+        if exc.code in PERMANENT_CODES or exc.status in (400, 403, 404):
+            return PermanentDeliveryError(reason)
+        return TransientDeliveryError(reason)
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return TransientDeliveryError(f"network: {exc!r}")
+    return TransientDeliveryError(repr(exc))
+
+
+class DiscordSender:
+    """The outbox's Discord `Sender`. `http` is the logged-in client's HTTP layer."""
+
+    def __init__(
+        self,
+        http: Callable[[], Awaitable[PivotHTTPClient]],
+        *,
+        on_render: Callable[[Reply], None] | None = None,
+    ) -> None:
+        self._http = http
+        self._on_render = on_render
+        self._dm_channels: dict[str, str] = {}
+
+    async def http(self) -> PivotHTTPClient:
+        try:
+            return await self._http()
+        except TimeoutError:
+            raise TransientDeliveryError("not logged in to Discord yet", retry_after=30) from None
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        target = delivery.target
+        try:
+            if target.kind == "channel":
+                return DeliveryResult(await self.post(target.to, delivery.reply))
+            if target.kind == "dm":
+                return await self.direct_message(target.to, delivery.reply, target.channel)
+            if target.kind == "group":
+                return await self.group_thread(target.to.split(","), delivery.reply, target.channel)
+        except (PermanentDeliveryError, TransientDeliveryError):
+            raise
+        except Exception as exc:
+            raise classify(exc) from exc
+        raise PermanentDeliveryError(f"unknown target kind {target.kind!r}")
+
+    async def post(
+        self, channel_id: str, reply: Reply, *, content: str = "", mention_users: Sequence[str] = ()
+    ) -> str:
+        """Post `reply` in a channel (or thread, or DM channel); returns the id of the message
+        that carries its buttons (the last one when the reply had to be split)."""
+        if self._on_render is not None:
+            self._on_render(reply)
+        http = await self.http()
+        message_id = ""
+        for message in render(reply, content=content, mention_users=tuple(mention_users)):
+            message.payload.pop("flags", None)  # nothing posted by the outbox is ephemeral
+            # A Route per request: the HTTP layer rewrites its URL to the configured base.
+            route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+            data = await send(http, route, message)
+            message_id = str(data["id"])
+        return message_id
+
+    async def _dm_channel(self, user_id: str) -> str:
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is None:
+            data = await (await self.http()).start_private_message(int(user_id))
+            channel_id = self._dm_channels[user_id] = str(data["id"])
+        return channel_id
+
+    async def direct_message(
+        self, user_id: str, reply: Reply, fallback: str | None
+    ) -> DeliveryResult:
+        try:
+            return DeliveryResult(await self.post(await self._dm_channel(user_id), reply))
+        except discord.HTTPException as exc:
+            if exc.code != CANNOT_DM:
+                raise
+            if fallback is None:
+                raise PermanentDeliveryError(
+                    f"DMs closed for user {user_id} and no fallback channel is set"
+                ) from exc
+        # Once, in the fallback channel, with a mention so they still notice it.
+        message_id = await self.post(
+            fallback,
+            reply,
+            content=f"<@{user_id}> (your DMs are closed, so here it is)",
+            mention_users=(user_id,),
+        )
+        log.info("DMs closed for a member; posted in channel %s instead", fallback)
+        return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>")
+
+    async def group_thread(
+        self, user_ids: Sequence[str], reply: Reply, parent: str | None
+    ) -> DeliveryResult:
+        if not parent:
+            raise PermanentDeliveryError(
+                "a group post needs a parent channel for its private thread"
+            )
+        http = await self.http()
+        thread = await http.request(
+            Route("POST", "/channels/{channel_id}/threads", channel_id=parent),
+            json={
+                "name": trim(reply.title or "Pivot", THREAD_NAME_LIMIT),
+                "type": PRIVATE_THREAD,
+                "invitable": False,
+                "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+            },
+        )
+        thread_id = str(thread["id"])
+        for user_id in user_ids:
+            await http.add_user_to_thread(thread_id, int(user_id))
+        mentions = " ".join(f"<@{u}>" for u in user_ids)
+        message_id = await self.post(
+            thread_id, reply, content=mentions, mention_users=tuple(user_ids)
+        )
+        return DeliveryResult(message_id, note=f"private thread <#{thread_id}>")
