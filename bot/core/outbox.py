@@ -36,7 +36,11 @@ TargetKind = Literal["channel", "dm", "group"]
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Button clicks in DMs find their community through the message they were posted in.
+        Index("ix_outbox_platform_message", "platform", "platform_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
