@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +44,7 @@ class Outgoing:
     community_id: int
     platform: str
     target: Target
-    reply: Reply
+    reply: Reply | dict[str, Any]  # a Reply, or its to_json() already built
     dedupe_key: str
 
 
@@ -53,22 +53,21 @@ def _insert(session: AsyncSession, table: Any) -> Insert:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
-async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now: datetime) -> int:
-    """`bot.core.outbox.enqueue` for many posts in one statement (same rows, same dedupe rule)."""
+async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now: datetime) -> None:
+    """`bot.core.outbox.enqueue` for many posts: one executemany INSERT, same rows, same dedupe rule."""
     if not posts:
-        return 0
+        return
     rows = [
         {
             "community_id": p.community_id, "platform": p.platform, "kind": p.target.kind,
-            "target": p.target.to, "channel": p.target.channel, "payload": p.reply.to_json(),
+            "target": p.target.to, "channel": p.target.channel, "payload": p.reply if isinstance(p.reply, dict) else prompts.reply_json(p.reply),
             "dedupe_key": p.dedupe_key, "status": "pending", "attempts": 0,
             "next_attempt_at": now, "created_at": now,
         }
         for p in posts
     ]
-    stmt = _insert(session, OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(stmt)
-    return int(result.rowcount or 0)
+    table = OutboxMessage.__table__
+    await session.execute(_insert(session, table).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
 
 
 async def _checkin_channels(session: AsyncSession, community_ids: Iterable[int]) -> dict[int, str]:
@@ -139,8 +138,7 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
     advance: dict[int, datetime] = {}
     for row in due:
         rule = Rule(row.frequency, row.local_time, row.timezone, row.weekday, row.paused_until)
-        occurrence = latest_due(rule, row.next_due_at, now, grace)
-        following = next_occurrence(rule, max(occurrence or now, now))
+        occurrence, following = latest_due(rule, row.next_due_at, now, grace)
         advance[row.id] = following
         if occurrence is None:
             log.info("check-in of member %s skipped: due %s is past the grace window", row.member_id,
@@ -157,10 +155,12 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
 
     created: dict[int, int] = {}
     if new_periods:
+        periods = CheckinPeriod.__table__
         result = await session.execute(
-            _insert(session, CheckinPeriod).values(new_periods)
+            _insert(session, periods)
             .on_conflict_do_nothing(index_elements=["member_id", "period_key"])
-            .returning(CheckinPeriod.id, CheckinPeriod.member_id)
+            .returning(periods.c.id, periods.c.member_id),
+            new_periods,
         )
         created = {member_id: period_id for period_id, member_id in result.all()}
 
@@ -188,8 +188,8 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
         posts.append(Outgoing(
             row.community_id, row.platform,
             Target.dm(row.platform_user_id, fallback_channel=channels.get(row.community_id)),
-            prompts.prompt(row.display_name, period_id, row.frequency, goals.get(member_id, []),
-                           private_goals.get(member_id, 0), row.last_plan),
+            prompts.prompt_json(row.display_name, period_id, row.frequency, goals.get(member_id, []),
+                                private_goals.get(member_id, 0), row.last_plan),
             f"checkin:{member_id}:{period_keys[member_id]}",
         ))
         values = {"id": row.id, "next_due_at": advance[row.id], "current_period_id": period_id}
@@ -206,10 +206,23 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
     moved = [{"id": row.id, "next_due_at": advance[row.id]} for row in due if row.member_id not in created]
     for rows in (prompted, now_missing, moved):
         if rows:
-            await session.execute(update(S), rows)
+            await _update_schedules(session, rows)
     if nudges:
         await _nudge_buddies(session, nudges, channels, now=now)
     return len(due)
+
+
+async def _update_schedules(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """UPDATE checkin_schedules SET … WHERE id = :id, as one executemany (all rows share keys)."""
+    table = CheckinSchedule.__table__
+    columns = [key for key in rows[0] if key != "id"]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("schedule_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
+    params = [{"schedule_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows]
+    await session.execute(stmt, params)
 
 
 async def _nudge_buddies(session: AsyncSession, nudges: list[tuple[int, int]], channels: dict[int, str],

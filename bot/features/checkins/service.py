@@ -364,7 +364,8 @@ async def build_digest(session: AsyncSession, community: Community, *, start: da
             .join(CheckinSchedule, CheckinSchedule.member_id == CheckinPeriod.member_id)
             .join(Member, Member.id == CheckinPeriod.member_id)
             .where(CheckinPeriod.community_id == community.id, CheckinPeriod.starts_at >= start,
-                   CheckinPeriod.starts_at < end, CheckinPeriod.status.notin_(["paused", "skipped"]))
+                   CheckinPeriod.starts_at < end,
+                   CheckinPeriod.status.notin_(["paused", "skipped", "open"]))
             .order_by(CheckinPeriod.starts_at)
         )
     ).all()

@@ -47,32 +47,35 @@ def local_date(when: datetime, zone: str) -> date:
 
 def next_occurrence(rule: Rule, after: datetime) -> datetime:
     """The first due instant strictly after `after`."""
-    day = local_date(after, rule.timezone) - timedelta(days=1)
+    zone = ZoneInfo(rule.timezone)
+    day = after.astimezone(zone).date() - timedelta(days=1)
     if rule.paused_until is not None and day < rule.paused_until:
         day = rule.paused_until
     for _ in range(16):
         if rule.matches(day):
-            due = instant(day, rule.local_time, rule.timezone)
+            due = datetime.combine(day, rule.local_time, tzinfo=zone).astimezone(UTC)
             if due > after:
                 return due
         day += timedelta(days=1)
     raise AssertionError("a schedule matches at least once a week")
 
 
-def latest_due(rule: Rule, next_due: datetime, now: datetime, grace: timedelta) -> datetime | None:
-    """The occurrence to prompt now: the latest one at or before `now` that is still within grace.
+def latest_due(rule: Rule, next_due: datetime, now: datetime,
+               grace: timedelta) -> tuple[datetime | None, datetime]:
+    """(the occurrence to prompt now or None, the first occurrence after now).
 
-    `next_due` is the stored next instant (≤ now when this is called). Occurrences older than
-    the grace window are skipped: after a long outage members get today's prompt, not a pile.
+    The one to prompt is the latest at or before `now` that is still within grace; `next_due`
+    is the stored next instant (≤ now when this is called). Older occurrences are skipped:
+    after a long outage members get today's prompt, not a pile.
     """
     occurrence = next_due
     if occurrence < now - grace:
         occurrence = next_occurrence(rule, now - grace - timedelta(microseconds=1))
     if occurrence > now:
-        return None
+        return None, occurrence
     while (following := next_occurrence(rule, occurrence)) <= now:
         occurrence = following
-    return occurrence
+    return occurrence, following
 
 
 def describe(rule: Rule) -> str:
