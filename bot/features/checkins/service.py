@@ -27,7 +27,8 @@ from bot.features.checkins.timing import Rule, iso_week, local_date, next_occurr
 
 STREAK_STATUSES = frozenset({"done", "progress"})
 NEUTRAL_STATUSES = frozenset({"skipped", "paused"})
-HABIT_SPAN = timedelta(days=28)
+# Four weeks, less the hour a DST change can take out of them.
+HABIT_SPAN = timedelta(days=28) - timedelta(hours=1)
 HABIT_KEY = "checkin-streak-4w"
 MAX_PAUSE_DAYS = 366
 
