@@ -31,6 +31,8 @@ NEUTRAL_STATUSES = frozenset({"skipped", "paused"})
 HABIT_SPAN = timedelta(days=28) - timedelta(hours=1)
 HABIT_KEY = "checkin-streak-4w"
 MAX_PAUSE_DAYS = 366
+# "Anything blocking you?" answered with a shrug is not a blocker for the digest.
+NO_BLOCKERS = frozenset({"", "no", "none", "nope", "nothing", "n/a", "na", "-", "all good"})
 
 
 def rule_of(schedule: CheckinSchedule) -> Rule:
@@ -187,6 +189,8 @@ async def answer(session: AsyncSession, member: Member, period: CheckinPeriod, s
                  *, status: str | None = None, did: str | None = None, next_plan: str | None = None,
                  blockers: str | None = None, now: datetime) -> AnswerResult:
     """Record (or change) the answer of an open period and bring the streak up to date."""
+    if blockers is not None and blockers.strip().lower().rstrip(".!") in NO_BLOCKERS:
+        blockers = None
     if status is not None and status not in ANSWERS:
         raise InvalidInput(f"Unknown answer '{status}'.")
     if status is not None:
