@@ -5,5 +5,9 @@ from bot.core.feature import Feature
 from bot.features.checkins.commands import admin_checkins, checkin, settings_summary
 from bot.features.checkins.jobs import TICKS
 
-FEATURE = Feature(name="checkins", groups=[checkin, admin_checkins], ticks=TICKS,
-                  settings_summary=settings_summary)
+FEATURE = Feature(
+    name="checkins",
+    groups=[checkin, admin_checkins],
+    ticks=TICKS,
+    settings_summary=settings_summary,
+)

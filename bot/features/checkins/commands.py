@@ -14,17 +14,26 @@ from bot.features.checkins import heatmap, service
 from bot.features.checkins.models import FREQUENCIES, CheckinSchedule
 from bot.features.checkins.timing import WEEKDAYS, day_name, describe, local_date
 
-checkin = CommandGroup("checkin", "Accountability check-ins: a short DM on your schedule, streaks, history",
-                       default="show")
+checkin = CommandGroup(
+    "checkin",
+    "Accountability check-ins: a short DM on your schedule, streaks, history",
+    default="show",
+)
 # Same help and default as the admin feature's group, whichever the registry merges first.
 admin_checkins = CommandGroup("admin", "Community settings (admins only)", default="show")
 
-SHARE_OFF = ("Sharing is **off**: your streak and blockers stay out of the weekly digest. "
-             "`{p}checkin share on` lets the community see them — and help.")
-SHARE_ON = ("Sharing is **on**: the weekly digest may name your streak and the blockers you raise, "
-            "so others can help. `{p}checkin share off` keeps them private.")
-RULES = ("A check-in stays open until the next one; Done and Some progress grow your streak, "
-         "Skip today and pauses leave it as it is, a missed or blocked check-in starts it again.")
+SHARE_OFF = (
+    "Sharing is **off**: your streak and blockers stay out of the weekly digest. "
+    "`{p}checkin share on` lets the community see them — and help."
+)
+SHARE_ON = (
+    "Sharing is **on**: the weekly digest may name your streak and the blockers you raise, "
+    "so others can help. `{p}checkin share off` keeps them private."
+)
+RULES = (
+    "A check-in stays open until the next one; Done and Some progress grow your streak, "
+    "Skip today and pauses leave it as it is, a missed or blocked check-in starts it again."
+)
 
 
 def _when(instant: datetime | None, zone: str) -> str:
@@ -38,28 +47,41 @@ def _sharing(schedule: CheckinSchedule, prefix: str) -> str:
 
 
 @checkin.command(
-    "schedule", "When Pivot checks in with you (your time zone unless --tz)",
+    "schedule",
+    "When Pivot checks in with you (your time zone unless --tz)",
     Param.choice("frequency", "How often", FREQUENCIES),
     Param.time("time", "Local time, HH:MM"),
     Param.choice("day", "Day of the week, for weekly check-ins", WEEKDAYS, required=False),
     Param.timezone("tz", "IANA time zone (default: yours, else the community's)", required=False),
     ephemeral=True,
 )
-async def schedule(ctx: Context, frequency: str, time: time, day: str | None, tz: str | None) -> Reply:
+async def schedule(
+    ctx: Context, frequency: str, time: time, day: str | None, tz: str | None
+) -> Reply:
     zone = tz or ctx.tz.key
-    row = await service.set_schedule(ctx.session, ctx.member, frequency=frequency, at=time, timezone=zone,
-                                     weekday=WEEKDAYS.index(day) if day else None, now=ctx.now())
+    row = await service.set_schedule(
+        ctx.session,
+        ctx.member,
+        frequency=frequency,
+        at=time,
+        timezone=zone,
+        weekday=WEEKDAYS.index(day) if day else None,
+        now=ctx.now(),
+    )
     return Reply(
         title="Check-ins scheduled",
         text=f"I'll check in with you {describe(service.rule_of(row))}.\n"
-             f"First one: **{_when(row.next_due_at, zone)}**.\n\n{_sharing(row, ctx.prefix)}",
+        f"First one: **{_when(row.next_due_at, zone)}**.\n\n{_sharing(row, ctx.prefix)}",
         ephemeral=True,
     )
 
 
 @checkin.command(
-    "pause", "Pause check-ins for a while (your streak is kept)",
-    Param.integer("days", "For this many days", required=False, min_value=1, max_value=service.MAX_PAUSE_DAYS),
+    "pause",
+    "Pause check-ins for a while (your streak is kept)",
+    Param.integer(
+        "days", "For this many days", required=False, min_value=1, max_value=service.MAX_PAUSE_DAYS
+    ),
     Param.date("until", "Through this date (inclusive)", required=False),
     ephemeral=True,
 )
@@ -67,9 +89,11 @@ async def pause(ctx: Context, days: int | None, until: date | None) -> Reply:
     row = await service.pause(ctx.session, ctx.member, days=days, until=until, now=ctx.now())
     assert row.paused_until is not None
     back = row.paused_until - timedelta(days=1)
-    return Reply(text=f"⏸️ Check-ins paused through {back.isoformat()}. Your streak is safe. "
-                      f"Next check-in: {_when(row.next_due_at, row.timezone)}. "
-                      f"Back earlier? `{ctx.prefix}checkin resume`.")
+    return Reply(
+        text=f"⏸️ Check-ins paused through {back.isoformat()}. Your streak is safe. "
+        f"Next check-in: {_when(row.next_due_at, row.timezone)}. "
+        f"Back earlier? `{ctx.prefix}checkin resume`."
+    )
 
 
 @checkin.command("resume", "End a pause now", ephemeral=True)
@@ -91,8 +115,8 @@ async def show(ctx: Context) -> Reply:
         return Reply(
             title="Check-ins",
             text="You have no check-ins yet. A short DM on your schedule asks what you did, what's next "
-                 f"and what's blocking you.\nStart with `{ctx.prefix}checkin schedule daily 18:00` or "
-                 f"`{ctx.prefix}checkin schedule weekly 18:30 --day fri`.",
+            f"and what's blocking you.\nStart with `{ctx.prefix}checkin schedule daily 18:00` or "
+            f"`{ctx.prefix}checkin schedule weekly 18:30 --day fri`.",
             ephemeral=True,
         )
     now = ctx.now()
@@ -114,7 +138,8 @@ async def show(ctx: Context) -> Reply:
 
 
 @checkin.command(
-    "share", "Let the weekly digest name your streak and blockers (default: off)",
+    "share",
+    "Let the weekly digest name your streak and blockers (default: off)",
     Param.choice("setting", "on or off", ("on", "off")),
     ephemeral=True,
 )
@@ -124,7 +149,8 @@ async def share(ctx: Context, setting: str) -> Reply:
 
 
 @checkin.command(
-    "log", "Answer your open check-in in words",
+    "log",
+    "Answer your open check-in in words",
     Param.text("text", "What you did", greedy=True, max_length=1000),
     Param.text("next", "What's next", required=False, max_length=1000),
     Param.text("blocked", "What's blocking you", required=False, max_length=1000),
@@ -132,8 +158,16 @@ async def share(ctx: Context, setting: str) -> Reply:
 )
 async def log(ctx: Context, text: str, next: str | None, blocked: str | None) -> Reply:
     period, row = await service.open_period(ctx.session, ctx.member, ctx.prefix)
-    result = await service.answer(ctx.session, ctx.member, period, row, did=text, next_plan=next,
-                                  blockers=blocked, now=ctx.now())
+    result = await service.answer(
+        ctx.session,
+        ctx.member,
+        period,
+        row,
+        did=text,
+        next_plan=next,
+        blockers=blocked,
+        now=ctx.now(),
+    )
     return _answered(ctx, result)
 
 
@@ -148,11 +182,18 @@ def _answered(ctx: Context, result: service.AnswerResult) -> Reply:
     }[status]
     lines = [opening, f"Streak: **{row.current_streak}** (best {row.best_streak})."]
     if status == "blocked" and not result.period.blockers:
-        lines.append(f"What's in the way? `{ctx.prefix}checkin log \"…\" --blocked \"…\"` — "
-                     + ("the weekly digest will show it so others can help."
-                        if row.share else "with `checkin share on` the weekly digest shows it so others can help."))
+        lines.append(
+            f'What\'s in the way? `{ctx.prefix}checkin log "…" --blocked "…"` — '
+            + (
+                "the weekly digest will show it so others can help."
+                if row.share
+                else "with `checkin share on` the weekly digest shows it so others can help."
+            )
+        )
     if status in {"done", "progress"} and not result.period.next_plan:
-        lines.append(f"What's next? `{ctx.prefix}checkin log \"…\" --next \"…\"` and I'll remind you next time.")
+        lines.append(
+            f'What\'s next? `{ctx.prefix}checkin log "…" --next "…"` and I\'ll remind you next time.'
+        )
     if result.habit_milestone:
         lines.append(f"🏅 Roadmap milestone checked: **{result.habit_milestone}**")
     return Reply(text="\n".join(lines), ephemeral=True)
@@ -163,15 +204,20 @@ async def answer_button(ctx: Context, req: ActionRequest) -> Reply:
     if len(req.args) != 2 or not req.args[0].isdigit():
         raise InvalidInput("That button no longer does anything.")
     period, row = await service.period_for_answer(ctx.session, ctx.member, int(req.args[0]))
-    result = await service.answer(ctx.session, ctx.member, period, row, status=req.args[1], now=ctx.now())
+    result = await service.answer(
+        ctx.session, ctx.member, period, row, status=req.args[1], now=ctx.now()
+    )
     return _answered(ctx, result)
 
 
 @checkin.action("compose")
 async def compose(ctx: Context, req: ActionRequest) -> Reply:
     """Platforms that cannot open the form land here: point to the text command."""
-    return Reply(text=f"Answer in words with `{ctx.prefix}checkin log \"what you did\" --next \"…\" "
-                      "--blocked \"…\"`.", ephemeral=True)
+    return Reply(
+        text=f'Answer in words with `{ctx.prefix}checkin log "what you did" --next "…" '
+        '--blocked "…"`.',
+        ephemeral=True,
+    )
 
 
 @checkin.action("write")
@@ -182,28 +228,40 @@ async def write(ctx: Context, req: ActionRequest) -> Reply:
     if not did:
         raise InvalidInput("Tell me what you did — a few words are enough.")
     period, row = await service.period_for_answer(ctx.session, ctx.member, int(req.args[0]))
-    result = await service.answer(ctx.session, ctx.member, period, row, did=did[:1000],
-                                  next_plan=(req.values.get("next") or "").strip()[:1000] or None,
-                                  blockers=(req.values.get("blockers") or "").strip()[:1000] or None,
-                                  now=ctx.now())
+    result = await service.answer(
+        ctx.session,
+        ctx.member,
+        period,
+        row,
+        did=did[:1000],
+        next_plan=(req.values.get("next") or "").strip()[:1000] or None,
+        blockers=(req.values.get("blockers") or "").strip()[:1000] or None,
+        now=ctx.now(),
+    )
     return _answered(ctx, result)
 
 
 @checkin.command(
-    "history", "A calendar of your check-ins (image)",
-    Param.integer("weeks", "How many weeks back (default 12)", required=False, min_value=1, max_value=52),
-    ephemeral=True, slow=True,
+    "history",
+    "A calendar of your check-ins (image)",
+    Param.integer(
+        "weeks", "How many weeks back (default 12)", required=False, min_value=1, max_value=52
+    ),
+    ephemeral=True,
+    slow=True,
 )
 async def history(ctx: Context, weeks: int | None) -> Reply:
     row = await service.require_schedule(ctx.session, ctx.member, ctx.prefix)
     weeks = weeks or 12
     today = local_date(ctx.now(), row.timezone)
     days = await service.history(ctx.session, ctx.member, start=heatmap.first_day(today, weeks))
-    png = heatmap.render(days, today=today, weeks=weeks, title=f"{ctx.member.display_name}'s check-ins")
+    png = heatmap.render(
+        days, today=today, weeks=weeks, title=f"{ctx.member.display_name}'s check-ins"
+    )
     answered = sum(1 for s in days.values() if s in {"done", "progress", "blocked"})
     return Reply(
         text=f"Last {weeks} weeks: {answered} check-ins answered. Streak {row.current_streak} "
-             f"(best {row.best_streak}).",
+        f"(best {row.best_streak}).",
         image=Image("checkins.png", png, alt=f"Check-in calendar, last {weeks} weeks"),
         ephemeral=True,
     )
@@ -220,10 +278,16 @@ async def stats(ctx: Context) -> Reply:
         fields=(
             Field("Current streak", str(numbers.current), inline=True),
             Field("Best streak", str(numbers.best), inline=True),
-            Field("Last 4 weeks", f"{bar(rate)} {numbers.recent_answered}/{numbers.recent_total} answered"),
-            Field("All time", f"done {counts['done']} · some progress {counts['progress']} · "
-                              f"blocked {counts['blocked']} · skipped {counts['skipped']} · "
-                              f"missed {counts['missed']} · paused {counts['paused']}"),
+            Field(
+                "Last 4 weeks",
+                f"{bar(rate)} {numbers.recent_answered}/{numbers.recent_total} answered",
+            ),
+            Field(
+                "All time",
+                f"done {counts['done']} · some progress {counts['progress']} · "
+                f"blocked {counts['blocked']} · skipped {counts['skipped']} · "
+                f"missed {counts['missed']} · paused {counts['paused']}",
+            ),
         ),
         footer=RULES,
         ephemeral=True,
@@ -234,24 +298,36 @@ async def stats(ctx: Context) -> Reply:
 
 
 @admin_checkins.command(
-    "checkins report", "Check-in participation by week",
-    Param.integer("weeks", "How many weeks back (default 4)", required=False, min_value=1, max_value=26),
+    "checkins report",
+    "Check-in participation by week",
+    Param.integer(
+        "weeks", "How many weeks back (default 4)", required=False, min_value=1, max_value=26
+    ),
     ephemeral=True,
 )
 async def report(ctx: Context, weeks: int | None) -> Reply:
     weeks = weeks or 4
     today = local_date(ctx.now(), ctx.community.timezone)
     start = heatmap.first_day(today, weeks)
-    rows = await service.participation(ctx.session, ctx.community, start=start, end=today + timedelta(days=1))
-    lines = [f"`{r.week}` {bar(r.rate)} {r.rate:.0%} · {r.answered}/{r.prompted} answered · "
-             f"{r.members} member{'s' if r.members != 1 else ''}" for r in rows]
-    return Reply(title=f"Check-in participation, last {weeks} weeks", text="\n".join(lines),
-                 footer="Answered = Done, Some progress or Blocked. Skips and pauses are not counted.",
-                 ephemeral=True)
+    rows = await service.participation(
+        ctx.session, ctx.community, start=start, end=today + timedelta(days=1)
+    )
+    lines = [
+        f"`{r.week}` {bar(r.rate)} {r.rate:.0%} · {r.answered}/{r.prompted} answered · "
+        f"{r.members} member{'s' if r.members != 1 else ''}"
+        for r in rows
+    ]
+    return Reply(
+        title=f"Check-in participation, last {weeks} weeks",
+        text="\n".join(lines),
+        footer="Answered = Done, Some progress or Blocked. Skips and pauses are not counted.",
+        ephemeral=True,
+    )
 
 
 @admin_checkins.command(
-    "set digest-time", "When the weekly check-in digest is posted (community time)",
+    "set digest-time",
+    "When the weekly check-in digest is posted (community time)",
     Param.choice("day", "Day of the week", WEEKDAYS),
     Param.time("time", "24-hour time like 16:00"),
     ephemeral=True,
@@ -260,15 +336,25 @@ async def set_digest_time(ctx: Context, day: str, time: time) -> Reply:
     row = await service.ensure_settings(ctx.session, ctx.community)
     row.digest_weekday, row.digest_time = WEEKDAYS.index(day), time
     channel = await channel_for(ctx.session, ctx.community.id, "checkins")
-    where = f"in <#{channel}>" if channel else (
-        f"once a check-ins channel is set (`{ctx.prefix}admin set channel checkins #channel`)")
-    return Reply(text=f"The weekly check-in digest will be posted every {day_name(row.digest_weekday)} at "
-                      f"{time:%H:%M} {ctx.community.timezone}, {where}.")
+    where = (
+        f"in <#{channel}>"
+        if channel
+        else (
+            f"once a check-ins channel is set (`{ctx.prefix}admin set channel checkins #channel`)"
+        )
+    )
+    return Reply(
+        text=f"The weekly check-in digest will be posted every {day_name(row.digest_weekday)} at "
+        f"{time:%H:%M} {ctx.community.timezone}, {where}."
+    )
 
 
 @admin_checkins.command(
-    "set checkin-reminders", "Remind members once if a check-in is unanswered (0 = never)",
-    Param.integer("count", "0 or 1 — never more than one reminder per check-in", min_value=0, max_value=1),
+    "set checkin-reminders",
+    "Remind members once if a check-in is unanswered (0 = never)",
+    Param.integer(
+        "count", "0 or 1 — never more than one reminder per check-in", min_value=0, max_value=1
+    ),
     Param.duration("after", "How long after the check-in (default 4h)", required=False),
     ephemeral=True,
 )
@@ -296,7 +382,9 @@ async def settings_summary(ctx: Context) -> list[Field]:
         digest = f"not scheduled — `{ctx.prefix}admin set digest-time fri 16:00`"
     else:
         digest = f"{day_name(row.digest_weekday)} {row.digest_time:%H:%M} {ctx.community.timezone}"
-    reminders = _reminder_line(row.reminders, row.reminder_delay_minutes) if row else _reminder_line(1, 240)
+    reminders = (
+        _reminder_line(row.reminders, row.reminder_delay_minutes) if row else _reminder_line(1, 240)
+    )
     return [Field("Check-in digest", digest, inline=True), Field("Check-in reminders", reminders)]
 
 

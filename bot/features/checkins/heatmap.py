@@ -51,22 +51,38 @@ def render(days: dict[date, str], *, today: date, weeks: int, title: str) -> byt
         for weekday in range(7):
             day = start + timedelta(weeks=week, days=weekday)
             colour = EMPTY if day > today else COLOURS.get(days.get(day, ""), EMPTY)
-            axes.add_patch(Rectangle((week + 0.05, 6 - weekday + 0.05), 0.9, 0.9, facecolor=colour,
-                                     edgecolor="#ffffff" if day > today else "#d8dee4", linewidth=0.6))
+            axes.add_patch(
+                Rectangle(
+                    (week + 0.05, 6 - weekday + 0.05),
+                    0.9,
+                    0.9,
+                    facecolor=colour,
+                    edgecolor="#ffffff" if day > today else "#d8dee4",
+                    linewidth=0.6,
+                )
+            )
     axes.set_xlim(0, weeks)
     axes.set_ylim(0, 7)
     axes.set_yticks([6.5 - i for i in range(7)], DAY_LABELS, fontsize=7)
     step = max(1, weeks // 8)
     ticks = list(range(0, weeks, step))
-    axes.set_xticks([t + 0.5 for t in ticks],
-                    [(start + timedelta(weeks=t)).strftime("%d %b") for t in ticks], fontsize=7)
+    axes.set_xticks(
+        [t + 0.5 for t in ticks],
+        [(start + timedelta(weeks=t)).strftime("%d %b") for t in ticks],
+        fontsize=7,
+    )
     axes.tick_params(length=0)
     for side in axes.spines.values():
         side.set_visible(False)
     axes.set_title(title, fontsize=9, loc="left")
     used = [s for s in COLOURS if s in set(days.values())] or ["done", "progress", "missed"]
-    figure.legend(handles=[Patch(facecolor=COLOURS[s], label=LABELS[s]) for s in used],
-                  loc="lower center", ncol=min(len(used), 4), fontsize=7, frameon=False)
+    figure.legend(
+        handles=[Patch(facecolor=COLOURS[s], label=LABELS[s]) for s in used],
+        loc="lower center",
+        ncol=min(len(used), 4),
+        fontsize=7,
+        frameon=False,
+    )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

@@ -59,36 +59,52 @@ async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now:
         return
     rows = [
         {
-            "community_id": p.community_id, "platform": p.platform, "kind": p.target.kind,
-            "target": p.target.to, "channel": p.target.channel, "payload": p.reply if isinstance(p.reply, dict) else prompts.reply_json(p.reply),
-            "dedupe_key": p.dedupe_key, "status": "pending", "attempts": 0,
-            "next_attempt_at": now, "created_at": now,
+            "community_id": p.community_id,
+            "platform": p.platform,
+            "kind": p.target.kind,
+            "target": p.target.to,
+            "channel": p.target.channel,
+            "payload": p.reply if isinstance(p.reply, dict) else prompts.reply_json(p.reply),
+            "dedupe_key": p.dedupe_key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
         }
         for p in posts
     ]
     table = OutboxMessage.__table__
-    await session.execute(_insert(session, table).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows)
+    await session.execute(
+        _insert(session, table).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
+    )
 
 
 async def _checkin_channels(session: AsyncSession, community_ids: Iterable[int]) -> dict[int, str]:
     rows = await session.execute(
         select(CommunityChannel.community_id, CommunityChannel.channel_id).where(
-            CommunityChannel.community_id.in_(set(community_ids)), CommunityChannel.purpose == "checkins"
+            CommunityChannel.community_id.in_(set(community_ids)),
+            CommunityChannel.purpose == "checkins",
         )
     )
     return {cid: channel for cid, channel in rows.all()}
 
 
-async def _reminder_policy(session: AsyncSession, community_ids: Iterable[int]) -> dict[int, tuple[int, timedelta]]:
+async def _reminder_policy(
+    session: AsyncSession, community_ids: Iterable[int]
+) -> dict[int, tuple[int, timedelta]]:
     rows = await session.execute(
-        select(CheckinSettings.community_id, CheckinSettings.reminders,
-               CheckinSettings.reminder_delay_minutes).where(CheckinSettings.community_id.in_(set(community_ids)))
+        select(
+            CheckinSettings.community_id,
+            CheckinSettings.reminders,
+            CheckinSettings.reminder_delay_minutes,
+        ).where(CheckinSettings.community_id.in_(set(community_ids)))
     )
     return {cid: (count, timedelta(minutes=minutes)) for cid, count, minutes in rows.all()}
 
 
-async def _goal_lines(session: AsyncSession, member_ids: Iterable[int]) -> tuple[
-        dict[int, list[prompts.GoalLine]], dict[int, int]]:
+async def _goal_lines(
+    session: AsyncSession, member_ids: Iterable[int]
+) -> tuple[dict[int, list[prompts.GoalLine]], dict[int, int]]:
     """Active goals of many members in one query (goals.service.active_goals, in bulk)."""
     from bot.features.goals.models import Goal
 
@@ -108,17 +124,33 @@ async def _goal_lines(session: AsyncSession, member_ids: Iterable[int]) -> tuple
     return public, private
 
 
-async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelta,
-                        limit: int = BATCH) -> int:
+async def run_due_batch(
+    session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = BATCH
+) -> int:
     """Prompt one batch of due schedules. Returns how many schedules were due (≤ limit)."""
     previous = aliased(CheckinPeriod)
     S = CheckinSchedule
     due = (
         await session.execute(
-            select(S.id, S.member_id, S.community_id, S.frequency, S.weekday, S.local_time, S.timezone,
-                   S.paused_until, S.next_due_at, S.current_period_id, S.last_plan, S.missed_run,
-                   S.missed_since, Member.platform_user_id, Member.display_name, Community.platform,
-                   previous.status.label("previous_status"))
+            select(
+                S.id,
+                S.member_id,
+                S.community_id,
+                S.frequency,
+                S.weekday,
+                S.local_time,
+                S.timezone,
+                S.paused_until,
+                S.next_due_at,
+                S.current_period_id,
+                S.last_plan,
+                S.missed_run,
+                S.missed_since,
+                Member.platform_user_id,
+                Member.display_name,
+                Community.platform,
+                previous.status.label("previous_status"),
+            )
             .join(Member, Member.id == S.member_id)
             .join(Community, Community.id == S.community_id)
             .outerjoin(previous, previous.id == S.current_period_id)
@@ -141,17 +173,27 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
         occurrence, following = latest_due(rule, row.next_due_at, now, grace)
         advance[row.id] = following
         if occurrence is None:
-            log.info("check-in of member %s skipped: due %s is past the grace window", row.member_id,
-                     row.next_due_at)
+            log.info(
+                "check-in of member %s skipped: due %s is past the grace window",
+                row.member_id,
+                row.next_due_at,
+            )
             continue
         count, delay = policy.get(row.community_id, (DEFAULT_REMINDERS, DEFAULT_REMINDER_DELAY))
         remind_at = occurrence + delay if count and occurrence + delay < following else None
         day = local_date(occurrence, row.timezone)
-        new_periods.append({
-            "community_id": row.community_id, "member_id": row.member_id, "period_key": day.isoformat(),
-            "local_date": day, "starts_at": occurrence, "ends_at": following, "status": "open",
-            "remind_at": remind_at,
-        })
+        new_periods.append(
+            {
+                "community_id": row.community_id,
+                "member_id": row.member_id,
+                "period_key": day.isoformat(),
+                "local_date": day,
+                "starts_at": occurrence,
+                "ends_at": following,
+                "status": "open",
+                "remind_at": remind_at,
+            }
+        )
 
     created: dict[int, int] = {}
     if new_periods:
@@ -165,8 +207,11 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
         created = {member_id: period_id for period_id, member_id in result.all()}
 
     by_member = {row.member_id: row for row in due}
-    closing = [by_member[m].current_period_id for m in created
-               if by_member[m].current_period_id is not None and by_member[m].previous_status == "open"]
+    closing = [
+        by_member[m].current_period_id
+        for m in created
+        if by_member[m].current_period_id is not None and by_member[m].previous_status == "open"
+    ]
     missed: set[int] = set()
     if closing:
         result = await session.execute(
@@ -185,13 +230,22 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
     period_keys = {p["member_id"]: p["period_key"] for p in new_periods}
     for member_id, period_id in created.items():
         row = by_member[member_id]
-        posts.append(Outgoing(
-            row.community_id, row.platform,
-            Target.dm(row.platform_user_id, fallback_channel=channels.get(row.community_id)),
-            prompts.prompt_json(row.display_name, period_id, row.frequency, goals.get(member_id, []),
-                                private_goals.get(member_id, 0), row.last_plan),
-            f"checkin:{member_id}:{period_keys[member_id]}",
-        ))
+        posts.append(
+            Outgoing(
+                row.community_id,
+                row.platform,
+                Target.dm(row.platform_user_id, fallback_channel=channels.get(row.community_id)),
+                prompts.prompt_json(
+                    row.display_name,
+                    period_id,
+                    row.frequency,
+                    goals.get(member_id, []),
+                    private_goals.get(member_id, 0),
+                    row.last_plan,
+                ),
+                f"checkin:{member_id}:{period_keys[member_id]}",
+            )
+        )
         values = {"id": row.id, "next_due_at": advance[row.id], "current_period_id": period_id}
         if member_id not in missed:
             prompted.append(values)
@@ -203,7 +257,11 @@ async def run_due_batch(session: AsyncSession, *, now: datetime, grace: timedelt
     await enqueue_many(session, posts, now=now)
 
     # Bulk UPDATE … WHERE id = :id (executemany); rows another process prompted only move on.
-    moved = [{"id": row.id, "next_due_at": advance[row.id]} for row in due if row.member_id not in created]
+    moved = [
+        {"id": row.id, "next_due_at": advance[row.id]}
+        for row in due
+        if row.member_id not in created
+    ]
     for rows in (prompted, now_missing, moved):
         if rows:
             await _update_schedules(session, rows)
@@ -225,32 +283,46 @@ async def _update_schedules(session: AsyncSession, rows: list[dict[str, Any]]) -
     await session.execute(stmt, params)
 
 
-async def _nudge_buddies(session: AsyncSession, nudges: list[tuple[int, int]], channels: dict[int, str],
-                         *, now: datetime) -> None:
+async def _nudge_buddies(
+    session: AsyncSession, nudges: list[tuple[int, int]], channels: dict[int, str], *, now: datetime
+) -> None:
     """One friendly DM to each current study buddy of a member who missed two in a row."""
     try:
         from bot.features.buddies.service import current_buddies
     except ImportError:
         return
     members = {
-        m.id: m for m in (await session.execute(
-            select(Member).where(Member.id.in_([member_id for member_id, _ in nudges]))
-        )).scalars()
+        m.id: m
+        for m in (
+            await session.execute(
+                select(Member).where(Member.id.in_([member_id for member_id, _ in nudges]))
+            )
+        ).scalars()
     }
-    platforms = dict((await session.execute(
-        select(Community.id, Community.platform).where(Community.id.in_({m.community_id for m in members.values()}))
-    )).all())
+    platforms = dict(
+        (
+            await session.execute(
+                select(Community.id, Community.platform).where(
+                    Community.id.in_({m.community_id for m in members.values()})
+                )
+            )
+        ).all()
+    )
     posts = []
     for member_id, run_start in nudges:
         member = members[member_id]
         for buddy in await current_buddies(session, member):
             if buddy.id == member.id:
                 continue
-            posts.append(Outgoing(
-                member.community_id, platforms[member.community_id], Target.dm(buddy.platform_user_id),
-                prompts.buddy_nudge(member.platform_user_id),
-                f"checkin-nudge:{member_id}:{run_start}:{buddy.id}",
-            ))
+            posts.append(
+                Outgoing(
+                    member.community_id,
+                    platforms[member.community_id],
+                    Target.dm(buddy.platform_user_id),
+                    prompts.buddy_nudge(member.platform_user_id),
+                    f"checkin-nudge:{member_id}:{run_start}:{buddy.id}",
+                )
+            )
     await enqueue_many(session, posts, now=now)
 
 
@@ -270,9 +342,17 @@ async def send_reminders(tc: TickContext) -> None:
     async with tc.session_factory() as session:
         rows = (
             await session.execute(
-                select(CheckinPeriod.id, CheckinPeriod.community_id, CheckinPeriod.member_id,
-                       CheckinPeriod.remind_at, CheckinPeriod.ends_at, CheckinPeriod.status,
-                       Member.platform_user_id, Member.display_name, Community.platform)
+                select(
+                    CheckinPeriod.id,
+                    CheckinPeriod.community_id,
+                    CheckinPeriod.member_id,
+                    CheckinPeriod.remind_at,
+                    CheckinPeriod.ends_at,
+                    CheckinPeriod.status,
+                    Member.platform_user_id,
+                    Member.display_name,
+                    Community.platform,
+                )
                 .join(Member, Member.id == CheckinPeriod.member_id)
                 .join(Community, Community.id == CheckinPeriod.community_id)
                 .where(CheckinPeriod.remind_at <= now)
@@ -283,15 +363,21 @@ async def send_reminders(tc: TickContext) -> None:
             return
         channels = await _checkin_channels(session, {r.community_id for r in rows})
         posts = [
-            Outgoing(r.community_id, r.platform,
-                     Target.dm(r.platform_user_id, fallback_channel=channels.get(r.community_id)),
-                     prompts.reminder(r.display_name, r.id), f"checkin-remind:{r.id}")
+            Outgoing(
+                r.community_id,
+                r.platform,
+                Target.dm(r.platform_user_id, fallback_channel=channels.get(r.community_id)),
+                prompts.reminder(r.display_name, r.id),
+                f"checkin-remind:{r.id}",
+            )
             for r in rows
             if r.status == "open" and tc.in_grace(r.remind_at, now) and now < r.ends_at
         ]
         await enqueue_many(session, posts, now=now)
         await session.execute(
-            update(CheckinPeriod).where(CheckinPeriod.id.in_([r.id for r in rows])).values(remind_at=None)
+            update(CheckinPeriod)
+            .where(CheckinPeriod.id.in_([r.id for r in rows]))
+            .values(remind_at=None)
         )
         await session.commit()
 
@@ -304,7 +390,10 @@ async def post_digests(tc: TickContext) -> None:
             await session.execute(
                 select(CheckinSettings, Community)
                 .join(Community, Community.id == CheckinSettings.community_id)
-                .where(CheckinSettings.digest_weekday.is_not(None), CheckinSettings.digest_time.is_not(None))
+                .where(
+                    CheckinSettings.digest_weekday.is_not(None),
+                    CheckinSettings.digest_time.is_not(None),
+                )
             )
         ).all()
         for settings, community in rows:
@@ -319,11 +408,22 @@ async def post_digests(tc: TickContext) -> None:
             if channel is None:
                 log.info("community %s has a digest time but no checkins channel", community.id)
                 continue
-            summary = await service.build_digest(session, community, start=due - timedelta(weeks=1),
-                                                 end=due, week=week)
-            await enqueue_many(session, [Outgoing(community.id, community.platform, Target.in_channel(channel),
-                                                  prompts.digest(summary), f"digest:{community.id}:{week}")],
-                               now=now)
+            summary = await service.build_digest(
+                session, community, start=due - timedelta(weeks=1), end=due, week=week
+            )
+            await enqueue_many(
+                session,
+                [
+                    Outgoing(
+                        community.id,
+                        community.platform,
+                        Target.in_channel(channel),
+                        prompts.digest(summary),
+                        f"digest:{community.id}:{week}",
+                    )
+                ],
+                now=now,
+            )
             settings.digest_last_week = week
         await session.commit()
 

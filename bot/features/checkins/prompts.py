@@ -12,8 +12,12 @@ from bot.core.messages import Button, Field, Modal, Reply, TextInput, mention
 from bot.features.checkins.service import Digest
 
 QUESTIONS = ("What did you do since last time?", "What's next?", "Anything blocking you?")
-ANSWER_BUTTONS = (("Done", "done", "success"), ("Some progress", "progress", "primary"),
-                  ("Blocked", "blocked", "danger"), ("Skip today", "skipped", "secondary"))
+ANSWER_BUTTONS = (
+    ("Done", "done", "success"),
+    ("Some progress", "progress", "primary"),
+    ("Blocked", "blocked", "danger"),
+    ("Skip today", "skipped", "secondary"),
+)
 WHEN = {"daily": "daily", "weekdays": "daily", "weekly": "weekly"}
 
 
@@ -25,26 +29,31 @@ class GoalLine:
 
 
 def answer_buttons(period_id: int) -> tuple[Button, ...]:
-    buttons = [Button(label, action_id("checkin.answer", period_id, status), style=style)  # type: ignore[arg-type]
-               for label, status, style in ANSWER_BUTTONS]
-    buttons.append(Button(
-        "Write an answer",
-        action_id("checkin.compose", period_id),
-        modal=Modal(
-            title="Check-in",
-            submit_action=action_id("checkin.write", period_id),
-            inputs=(
-                TextInput("did", QUESTIONS[0]),
-                TextInput("next", QUESTIONS[1], required=False),
-                TextInput("blockers", QUESTIONS[2], required=False),
+    buttons = [
+        Button(label, action_id("checkin.answer", period_id, status), style=style)  # type: ignore[arg-type]
+        for label, status, style in ANSWER_BUTTONS
+    ]
+    buttons.append(
+        Button(
+            "Write an answer",
+            action_id("checkin.compose", period_id),
+            modal=Modal(
+                title="Check-in",
+                submit_action=action_id("checkin.write", period_id),
+                inputs=(
+                    TextInput("did", QUESTIONS[0]),
+                    TextInput("next", QUESTIONS[1], required=False),
+                    TextInput("blockers", QUESTIONS[2], required=False),
+                ),
             ),
-        ),
-    ))
+        )
+    )
     return tuple(buttons)
 
 
-def _prompt_text(name: str, frequency: str, goals: Sequence[GoalLine], private_goals: int,
-                 last_plan: str | None) -> str:
+def _prompt_text(
+    name: str, frequency: str, goals: Sequence[GoalLine], private_goals: int, last_plan: str | None
+) -> str:
     lines = [f"Hi {name}! Time for your {WHEN.get(frequency, 'daily')} check-in. ☕", ""]
     if goals:
         lines.append("**Your active goals**")
@@ -56,15 +65,26 @@ def _prompt_text(name: str, frequency: str, goals: Sequence[GoalLine], private_g
     if last_plan:
         lines += ["", f"Last time you planned: _{last_plan}_"]
     lines += ["", *(f"{i}. {q}" for i, q in enumerate(QUESTIONS, start=1)), ""]
-    lines.append("Press a button, write an answer, or use `checkin log TEXT` any time before your "
-                 "next check-in.")
+    lines.append(
+        "Press a button, write an answer, or use `checkin log TEXT` any time before your "
+        "next check-in."
+    )
     return "\n".join(lines)
 
 
-def prompt(name: str, period_id: int, frequency: str, goals: Sequence[GoalLine], private_goals: int,
-           last_plan: str | None) -> Reply:
-    return Reply(title="Check-in", text=_prompt_text(name, frequency, goals, private_goals, last_plan),
-                 buttons=answer_buttons(period_id))
+def prompt(
+    name: str,
+    period_id: int,
+    frequency: str,
+    goals: Sequence[GoalLine],
+    private_goals: int,
+    last_plan: str | None,
+) -> Reply:
+    return Reply(
+        title="Check-in",
+        text=_prompt_text(name, frequency, goals, private_goals, last_plan),
+        buttons=answer_buttons(period_id),
+    )
 
 
 @cache
@@ -72,21 +92,37 @@ def _buttons_template() -> tuple[dict[str, Any], ...]:
     return tuple(_button_json(b) for b in answer_buttons(0))
 
 
-def prompt_json(name: str, period_id: int, frequency: str, goals: Sequence[GoalLine], private_goals: int,
-                last_plan: str | None) -> dict[str, Any]:
+def prompt_json(
+    name: str,
+    period_id: int,
+    frequency: str,
+    goals: Sequence[GoalLine],
+    private_goals: int,
+    last_plan: str | None,
+) -> dict[str, Any]:
     """`prompt(...).to_json()` built from a template: the due tick writes thousands of these."""
     buttons = []
     for template, (_, status, _) in zip(_buttons_template(), ANSWER_BUTTONS, strict=False):
         buttons.append(template | {"action": f"checkin.answer:{period_id}:{status}"})
     compose = _buttons_template()[-1]
-    buttons.append(compose | {
-        "action": f"checkin.compose:{period_id}",
-        "modal": compose["modal"] | {"submit_action": f"checkin.write:{period_id}"},
-    })
+    buttons.append(
+        compose
+        | {
+            "action": f"checkin.compose:{period_id}",
+            "modal": compose["modal"] | {"submit_action": f"checkin.write:{period_id}"},
+        }
+    )
     return {
-        "text": _prompt_text(name, frequency, goals, private_goals, last_plan), "title": "Check-in",
-        "fields": (), "image": None, "buttons": tuple(buttons), "selects": (), "ephemeral": False,
-        "footer": None, "error": False, "extra": {},
+        "text": _prompt_text(name, frequency, goals, private_goals, last_plan),
+        "title": "Check-in",
+        "fields": (),
+        "image": None,
+        "buttons": tuple(buttons),
+        "selects": (),
+        "ephemeral": False,
+        "footer": None,
+        "error": False,
+        "extra": {},
     }
 
 
@@ -94,7 +130,7 @@ def reminder(name: str, period_id: int) -> Reply:
     return Reply(
         title="Check-in reminder",
         text=f"Hi {name}, a gentle nudge: your check-in is still open. A one-word answer counts. "
-             "(This is the only reminder for this check-in.)",
+        "(This is the only reminder for this check-in.)",
         buttons=answer_buttons(period_id),
     )
 
@@ -103,8 +139,8 @@ def buddy_nudge(member_user_id: str) -> Reply:
     return Reply(
         title="Your study buddy might like a hello",
         text=f"{mention(member_user_id)} has missed their last two check-ins. Nothing alarming — "
-             "life happens. A short, friendly message (“how's it going?”) from a buddy often helps "
-             "someone get back on track. No need to mention the check-ins.",
+        "life happens. A short, friendly message (“how's it going?”) from a buddy often helps "
+        "someone get back on track. No need to mention the check-ins.",
     )
 
 
@@ -139,10 +175,15 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     if reply.image is not None or reply.selects:
         return reply.to_json()
     return {
-        "text": reply.text, "title": reply.title,
-        "fields": tuple(_field_json(f) for f in reply.fields), "image": None,
-        "buttons": tuple(_button_json(b) for b in reply.buttons), "selects": (),
-        "ephemeral": reply.ephemeral, "footer": reply.footer, "error": reply.error,
+        "text": reply.text,
+        "title": reply.title,
+        "fields": tuple(_field_json(f) for f in reply.fields),
+        "image": None,
+        "buttons": tuple(_button_json(b) for b in reply.buttons),
+        "selects": (),
+        "ephemeral": reply.ephemeral,
+        "footer": reply.footer,
+        "error": reply.error,
         "extra": dict(reply.extra),
     }
 
@@ -154,10 +195,24 @@ def _field_json(field: Field) -> dict[str, Any]:
 def _button_json(button: Button) -> dict[str, Any]:
     modal = button.modal
     return {
-        "label": button.label, "action": button.action, "style": button.style,
-        "modal": None if modal is None else {
-            "title": modal.title, "submit_action": modal.submit_action,
-            "inputs": tuple({"name": i.name, "label": i.label, "long": i.long, "required": i.required,
-                             "max_length": i.max_length, "placeholder": i.placeholder} for i in modal.inputs),
+        "label": button.label,
+        "action": button.action,
+        "style": button.style,
+        "modal": None
+        if modal is None
+        else {
+            "title": modal.title,
+            "submit_action": modal.submit_action,
+            "inputs": tuple(
+                {
+                    "name": i.name,
+                    "label": i.label,
+                    "long": i.long,
+                    "required": i.required,
+                    "max_length": i.max_length,
+                    "placeholder": i.placeholder,
+                }
+                for i in modal.inputs
+            ),
         },
     }

@@ -36,8 +36,13 @@ NO_BLOCKERS = frozenset({"", "no", "none", "nope", "nothing", "n/a", "na", "-", 
 
 
 def rule_of(schedule: CheckinSchedule) -> Rule:
-    return Rule(schedule.frequency, schedule.local_time, schedule.timezone, schedule.weekday,
-                schedule.paused_until)
+    return Rule(
+        schedule.frequency,
+        schedule.local_time,
+        schedule.timezone,
+        schedule.weekday,
+        schedule.paused_until,
+    )
 
 
 async def schedule_of(session: AsyncSession, member: Member) -> CheckinSchedule | None:
@@ -51,24 +56,44 @@ async def schedule_of(session: AsyncSession, member: Member) -> CheckinSchedule 
     ).scalar_one_or_none()
 
 
-async def require_schedule(session: AsyncSession, member: Member, prefix: str = "") -> CheckinSchedule:
+async def require_schedule(
+    session: AsyncSession, member: Member, prefix: str = ""
+) -> CheckinSchedule:
     schedule = await schedule_of(session, member)
     if schedule is None:
-        raise NotFound(f"You have no check-in schedule yet. Start with `{prefix}checkin schedule daily 18:00`.")
+        raise NotFound(
+            f"You have no check-in schedule yet. Start with `{prefix}checkin schedule daily 18:00`."
+        )
     return schedule
 
 
-async def set_schedule(session: AsyncSession, member: Member, *, frequency: str, at: time,
-                       timezone: str, weekday: int | None, now: datetime) -> CheckinSchedule:
+async def set_schedule(
+    session: AsyncSession,
+    member: Member,
+    *,
+    frequency: str,
+    at: time,
+    timezone: str,
+    weekday: int | None,
+    now: datetime,
+) -> CheckinSchedule:
     if frequency == "weekly" and weekday is None:
         raise InvalidInput("Weekly check-ins need a day, like `--day fri`.")
     if frequency != "weekly" and weekday is not None:
-        raise InvalidInput(f"--day is only for weekly check-ins; {frequency} ones come every matching day.")
+        raise InvalidInput(
+            f"--day is only for weekly check-ins; {frequency} ones come every matching day."
+        )
     schedule = await schedule_of(session, member)
     if schedule is None:
-        schedule = CheckinSchedule(community_id=member.community_id, member_id=member.id,
-                                   share=False, current_streak=0, best_streak=0, missed_run=0,
-                                   created_at=now)
+        schedule = CheckinSchedule(
+            community_id=member.community_id,
+            member_id=member.id,
+            share=False,
+            current_streak=0,
+            best_streak=0,
+            missed_run=0,
+            created_at=now,
+        )
         session.add(schedule)
     schedule.frequency, schedule.local_time, schedule.timezone = frequency, at, timezone
     schedule.weekday = weekday
@@ -86,8 +111,9 @@ async def _excuse_open_period(session: AsyncSession, schedule: CheckinSchedule) 
         period.status, period.remind_at = "paused", None
 
 
-async def pause(session: AsyncSession, member: Member, *, days: int | None, until: date | None,
-                now: datetime) -> CheckinSchedule:
+async def pause(
+    session: AsyncSession, member: Member, *, days: int | None, until: date | None, now: datetime
+) -> CheckinSchedule:
     if (days is None) == (until is None):
         raise InvalidInput("Say how long: `--days 7` or `--until 2026-04-01` (one of them).")
     schedule = await require_schedule(session, member)
@@ -134,15 +160,20 @@ async def switch_off(session: AsyncSession, member: Member, *, now: datetime) ->
     return schedule
 
 
-async def set_share(session: AsyncSession, member: Member, share: bool, *, now: datetime) -> CheckinSchedule:
+async def set_share(
+    session: AsyncSession, member: Member, share: bool, *, now: datetime
+) -> CheckinSchedule:
     schedule = await require_schedule(session, member)
     schedule.share, schedule.updated_at = share, now
     return schedule
 
 
 def is_paused(schedule: CheckinSchedule, now: datetime) -> bool:
-    return (schedule.active and schedule.paused_until is not None
-            and schedule.paused_until > local_date(now, schedule.timezone))
+    return (
+        schedule.active
+        and schedule.paused_until is not None
+        and schedule.paused_until > local_date(now, schedule.timezone)
+    )
 
 
 async def current_period(session: AsyncSession, schedule: CheckinSchedule) -> CheckinPeriod | None:
@@ -161,8 +192,9 @@ class AnswerResult:
     habit_milestone: str | None = None
 
 
-async def period_for_answer(session: AsyncSession, member: Member, period_id: int) -> tuple[
-        CheckinPeriod, CheckinSchedule]:
+async def period_for_answer(
+    session: AsyncSession, member: Member, period_id: int
+) -> tuple[CheckinPeriod, CheckinSchedule]:
     """The period a button names, if it is the member's own and still open for answers."""
     period = await session.get(CheckinPeriod, period_id)
     if period is None or period.community_id != member.community_id:
@@ -171,12 +203,15 @@ async def period_for_answer(session: AsyncSession, member: Member, period_id: in
         raise NotAllowed("That check-in belongs to someone else.")
     schedule = await require_schedule(session, member)
     if schedule.current_period_id != period.id or period.status in {"missed", "paused"}:
-        raise InvalidInput("That check-in has closed — the next one has started. Answer the newest one.")
+        raise InvalidInput(
+            "That check-in has closed — the next one has started. Answer the newest one."
+        )
     return period, schedule
 
 
-async def open_period(session: AsyncSession, member: Member, prefix: str = "") -> tuple[
-        CheckinPeriod, CheckinSchedule]:
+async def open_period(
+    session: AsyncSession, member: Member, prefix: str = ""
+) -> tuple[CheckinPeriod, CheckinSchedule]:
     """The member's current period, for `checkin log`."""
     schedule = await require_schedule(session, member, prefix)
     period = await current_period(session, schedule)
@@ -185,9 +220,18 @@ async def open_period(session: AsyncSession, member: Member, prefix: str = "") -
     return period, schedule
 
 
-async def answer(session: AsyncSession, member: Member, period: CheckinPeriod, schedule: CheckinSchedule,
-                 *, status: str | None = None, did: str | None = None, next_plan: str | None = None,
-                 blockers: str | None = None, now: datetime) -> AnswerResult:
+async def answer(
+    session: AsyncSession,
+    member: Member,
+    period: CheckinPeriod,
+    schedule: CheckinSchedule,
+    *,
+    status: str | None = None,
+    did: str | None = None,
+    next_plan: str | None = None,
+    blockers: str | None = None,
+    now: datetime,
+) -> AnswerResult:
     """Record (or change) the answer of an open period and bring the streak up to date."""
     if blockers is not None and blockers.strip().lower().rstrip(".!") in NO_BLOCKERS:
         blockers = None
@@ -224,7 +268,10 @@ async def compute_streak(session: AsyncSession, member: Member) -> tuple[int, ti
     rows = (
         await session.execute(
             select(CheckinPeriod.status, CheckinPeriod.starts_at, CheckinPeriod.ends_at)
-            .where(CheckinPeriod.community_id == member.community_id, CheckinPeriod.member_id == member.id)
+            .where(
+                CheckinPeriod.community_id == member.community_id,
+                CheckinPeriod.member_id == member.id,
+            )
             .order_by(CheckinPeriod.starts_at.desc())
         )
     ).all()
@@ -254,12 +301,16 @@ class Stats:
     recent_total: int
 
 
-async def member_stats(session: AsyncSession, member: Member, schedule: CheckinSchedule,
-                       *, now: datetime) -> Stats:
+async def member_stats(
+    session: AsyncSession, member: Member, schedule: CheckinSchedule, *, now: datetime
+) -> Stats:
     rows = (
         await session.execute(
             select(CheckinPeriod.status, func.count())
-            .where(CheckinPeriod.community_id == member.community_id, CheckinPeriod.member_id == member.id)
+            .where(
+                CheckinPeriod.community_id == member.community_id,
+                CheckinPeriod.member_id == member.id,
+            )
             .group_by(CheckinPeriod.status)
         )
     ).all()
@@ -268,8 +319,12 @@ async def member_stats(session: AsyncSession, member: Member, schedule: CheckinS
     recent = (
         await session.execute(
             select(CheckinPeriod.status, func.count())
-            .where(CheckinPeriod.community_id == member.community_id, CheckinPeriod.member_id == member.id,
-                   CheckinPeriod.starts_at >= since, CheckinPeriod.status.notin_(["paused", "skipped"]))
+            .where(
+                CheckinPeriod.community_id == member.community_id,
+                CheckinPeriod.member_id == member.id,
+                CheckinPeriod.starts_at >= since,
+                CheckinPeriod.status.notin_(["paused", "skipped"]),
+            )
             .group_by(CheckinPeriod.status)
         )
     ).all()
@@ -283,9 +338,11 @@ async def history(session: AsyncSession, member: Member, *, start: date) -> dict
     """Local date → status of the member's periods since `start`."""
     rows = (
         await session.execute(
-            select(CheckinPeriod.local_date, CheckinPeriod.status)
-            .where(CheckinPeriod.community_id == member.community_id, CheckinPeriod.member_id == member.id,
-                   CheckinPeriod.local_date >= start)
+            select(CheckinPeriod.local_date, CheckinPeriod.status).where(
+                CheckinPeriod.community_id == member.community_id,
+                CheckinPeriod.member_id == member.id,
+                CheckinPeriod.local_date >= start,
+            )
         )
     ).all()
     return {day: status for day, status in rows}
@@ -303,14 +360,18 @@ class WeekRow:
         return self.answered / self.prompted if self.prompted else 0.0
 
 
-async def participation(session: AsyncSession, community: Community, *, start: date,
-                        end: date) -> list[WeekRow]:
+async def participation(
+    session: AsyncSession, community: Community, *, start: date, end: date
+) -> list[WeekRow]:
     """Per ISO week (of the members' local dates): prompts, answers and members prompted."""
     rows = (
         await session.execute(
-            select(CheckinPeriod.local_date, CheckinPeriod.status, CheckinPeriod.member_id)
-            .where(CheckinPeriod.community_id == community.id, CheckinPeriod.local_date >= start,
-                   CheckinPeriod.local_date < end, CheckinPeriod.status.notin_(["paused", "skipped"]))
+            select(CheckinPeriod.local_date, CheckinPeriod.status, CheckinPeriod.member_id).where(
+                CheckinPeriod.community_id == community.id,
+                CheckinPeriod.local_date >= start,
+                CheckinPeriod.local_date < end,
+                CheckinPeriod.status.notin_(["paused", "skipped"]),
+            )
         )
     ).all()
     weeks: dict[str, list[int]] = {}
@@ -330,7 +391,9 @@ async def participation(session: AsyncSession, community: Community, *, start: d
 
 async def settings_of(session: AsyncSession, community: Community) -> CheckinSettings | None:
     return (
-        await session.execute(select(CheckinSettings).where(CheckinSettings.community_id == community.id))
+        await session.execute(
+            select(CheckinSettings).where(CheckinSettings.community_id == community.id)
+        )
     ).scalar_one_or_none()
 
 
@@ -355,8 +418,9 @@ class Digest:
     private_blocked: int
 
 
-async def build_digest(session: AsyncSession, community: Community, *, start: datetime,
-                       end: datetime, week: str) -> Digest:
+async def build_digest(
+    session: AsyncSession, community: Community, *, start: datetime, end: datetime, week: str
+) -> Digest:
     """What the weekly digest says about periods that started in [start, end).
 
     Names (streaks, blockers) come only from members who turned sharing on; everyone
@@ -364,13 +428,21 @@ async def build_digest(session: AsyncSession, community: Community, *, start: da
     """
     rows = (
         await session.execute(
-            select(CheckinPeriod.member_id, CheckinPeriod.status, CheckinPeriod.blockers,
-                   CheckinSchedule.share, Member.platform_user_id)
+            select(
+                CheckinPeriod.member_id,
+                CheckinPeriod.status,
+                CheckinPeriod.blockers,
+                CheckinSchedule.share,
+                Member.platform_user_id,
+            )
             .join(CheckinSchedule, CheckinSchedule.member_id == CheckinPeriod.member_id)
             .join(Member, Member.id == CheckinPeriod.member_id)
-            .where(CheckinPeriod.community_id == community.id, CheckinPeriod.starts_at >= start,
-                   CheckinPeriod.starts_at < end,
-                   CheckinPeriod.status.notin_(["paused", "skipped", "open"]))
+            .where(
+                CheckinPeriod.community_id == community.id,
+                CheckinPeriod.starts_at >= start,
+                CheckinPeriod.starts_at < end,
+                CheckinPeriod.status.notin_(["paused", "skipped", "open"]),
+            )
             .order_by(CheckinPeriod.starts_at)
         )
     ).all()
@@ -393,11 +465,22 @@ async def build_digest(session: AsyncSession, community: Community, *, start: da
         await session.execute(
             select(Member.platform_user_id, CheckinSchedule.current_streak)
             .join(Member, Member.id == CheckinSchedule.member_id)
-            .where(CheckinSchedule.community_id == community.id, CheckinSchedule.share.is_(True),
-                   CheckinSchedule.current_streak > 0)
+            .where(
+                CheckinSchedule.community_id == community.id,
+                CheckinSchedule.share.is_(True),
+                CheckinSchedule.current_streak > 0,
+            )
             .order_by(CheckinSchedule.current_streak.desc(), Member.display_name)
             .limit(5)
         )
     ).all()
-    return Digest(week, len(members), len(answered_members), prompted, answered,
-                  [(u, s) for u, s in streak_rows], blockers, private_blocked)
+    return Digest(
+        week,
+        len(members),
+        len(answered_members),
+        prompted,
+        answered,
+        [(u, s) for u, s in streak_rows],
+        blockers,
+        private_blocked,
+    )

@@ -60,8 +60,9 @@ def next_occurrence(rule: Rule, after: datetime) -> datetime:
     raise AssertionError("a schedule matches at least once a week")
 
 
-def latest_due(rule: Rule, next_due: datetime, now: datetime,
-               grace: timedelta) -> tuple[datetime | None, datetime]:
+def latest_due(
+    rule: Rule, next_due: datetime, now: datetime, grace: timedelta
+) -> tuple[datetime | None, datetime]:
     """(the occurrence to prompt now or None, the first occurrence after now).
 
     The one to prompt is the latest at or before `now` that is still within grace; `next_due`

@@ -29,9 +29,15 @@ async def posted(app: App, prefix: str = "") -> list[Posted]:
     async with app.session_factory() as session:
         rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
         return [
-            Posted(r.dedupe_key, r.kind, r.target, (r.payload.get("title") or "") + "\n" + r.payload["text"],
-                   [b["action"] for b in r.payload["buttons"]])
-            for r in rows if r.dedupe_key.startswith(prefix)
+            Posted(
+                r.dedupe_key,
+                r.kind,
+                r.target,
+                (r.payload.get("title") or "") + "\n" + r.payload["text"],
+                [b["action"] for b in r.payload["buttons"]],
+            )
+            for r in rows
+            if r.dedupe_key.startswith(prefix)
         ]
 
 
@@ -39,7 +45,9 @@ async def periods(app: App, name: str | None = None) -> list[CheckinPeriod]:
     async with app.session_factory() as session:
         stmt = select(CheckinPeriod).order_by(CheckinPeriod.starts_at)
         if name is not None:
-            stmt = stmt.join(Member, Member.id == CheckinPeriod.member_id).where(Member.platform_user_id == name)
+            stmt = stmt.join(Member, Member.id == CheckinPeriod.member_id).where(
+                Member.platform_user_id == name
+            )
         return list((await session.execute(stmt)).scalars())
 
 
@@ -47,13 +55,16 @@ async def schedule(app: App, name: str) -> CheckinSchedule:
     async with app.session_factory() as session:
         return (
             await session.execute(
-                select(CheckinSchedule).join(Member, Member.id == CheckinSchedule.member_id)
+                select(CheckinSchedule)
+                .join(Member, Member.id == CheckinSchedule.member_id)
                 .where(Member.platform_user_id == name)
             )
         ).scalar_one()
 
 
-async def tick_until(app: App, clock: ManualClock, delta: timedelta, step: timedelta = timedelta(minutes=1)) -> None:
+async def tick_until(
+    app: App, clock: ManualClock, delta: timedelta, step: timedelta = timedelta(minutes=1)
+) -> None:
     """Move time in small steps, running every tick each step (as the scheduler would)."""
     end = clock.now() + delta
     while clock.now() < end:

@@ -19,14 +19,17 @@ async def _prompt(app: App, clock: ManualClock, name: str) -> None:
     await app.scheduler.run_tick("checkins.due")
 
 
-async def test_two_misses_nudge_the_buddy_once_per_run(console: ConsoleHarness, app: App,
-                                                       clock: ManualClock) -> None:
+async def test_two_misses_nudge_the_buddy_once_per_run(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await as_member(console, "mo", "checkin schedule daily 09:00")
     await as_member(console, "bea", "checkin show")
     async with app.session_factory() as session:
         community = (await session.execute(select(Community))).scalar_one()
         members = {m.platform_user_id: m for m in (await session.execute(select(Member))).scalars()}
-        await buddies.create_group(session, community, [members["mo"], members["bea"]], now=clock.now())
+        await buddies.create_group(
+            session, community, [members["mo"], members["bea"]], now=clock.now()
+        )
         await session.commit()
     for _ in range(3):  # Monday and Tuesday go unanswered; Wednesday's prompt closes Tuesday's
         await _prompt(app, clock, "mo")
@@ -40,7 +43,9 @@ async def test_two_misses_nudge_the_buddy_once_per_run(console: ConsoleHarness, 
     for _ in range(3):  # a new run of misses earns one new nudge
         await _prompt(app, clock, "mo")
     assert len(await posted(app, "checkin-nudge:")) == 2
-    out = await console.say("/wait 10m")  # the first nudge went out when mo typed; this is the second
+    out = await console.say(
+        "/wait 10m"
+    )  # the first nudge went out when mo typed; this is the second
     assert out.count("── DM to @bea ──") == 1 and "friendly message" in out
 
 

@@ -9,8 +9,11 @@ from tests.features.checkins.conftest import periods
 
 
 async def test_schedule_prompt_answer_history_stats(console: ConsoleHarness, app: App) -> None:
-    await console.say('goal add "Finish fast.ai lesson 3"', 'goal add "Secret side quest" --private',
-                      "admin set channel checkins #checkins")
+    await console.say(
+        'goal add "Finish fast.ai lesson 3"',
+        'goal add "Secret side quest" --private',
+        "admin set channel checkins #checkins",
+    )
     out = await console.say("checkin")
     assert "You have no check-ins yet" in out
     out = await console.say("checkin schedule daily 10:00 --tz Europe/Berlin")
@@ -32,7 +35,11 @@ async def test_schedule_prompt_answer_history_stats(console: ConsoleHarness, app
     assert "Streak: 1" in out
     [period] = await periods(app, "ada")
     assert (period.status, period.did, period.next_plan, period.blockers) == (
-        "done", "Watched lesson 3\nRan the notebook", "Kaggle notebook on lesson 4", None)
+        "done",
+        "Watched lesson 3\nRan the notebook",
+        "Kaggle notebook on lesson 4",
+        None,
+    )
 
     out = await console.say("/wait 1d")
     assert "Last time you planned: _Kaggle notebook on lesson 4_" in out
@@ -41,8 +48,14 @@ async def test_schedule_prompt_answer_history_stats(console: ConsoleHarness, app
 
     out = await console.say("checkin history --weeks 4")
     assert "[image: Check-in calendar, last 4 weeks" in out and "2 check-ins answered" in out
-    caller = Caller(platform="console", community_id="local", user_id="ada", display_name="ada",
-                    community_name="Test group", is_admin=True)
+    caller = Caller(
+        platform="console",
+        community_id="local",
+        user_id="ada",
+        display_name="ada",
+        community_name="Test group",
+        is_admin=True,
+    )
     reply = await app.dispatcher.run_text(caller, "checkin history")
     assert reply.image is not None and reply.image.data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(reply.image.data) > 5000

@@ -14,15 +14,24 @@ from tests.features.checkins.conftest import as_member, posted, schedule
 
 async def _press(app: App, name: str, status: str) -> None:
     period_id = (await schedule(app, name)).current_period_id
-    caller = Caller(platform="console", community_id="local", user_id=name, display_name=name,
-                    community_name="Test group")
+    caller = Caller(
+        platform="console",
+        community_id="local",
+        user_id=name,
+        display_name=name,
+        community_name="Test group",
+    )
     reply = await app.dispatcher.run_action(caller, f"checkin.answer:{period_id}:{status}")
     assert not reply.error, reply.text
 
 
-async def test_weekly_digest_respects_sharing(console: ConsoleHarness, app: App, clock: ManualClock) -> None:
+async def test_weekly_digest_respects_sharing(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await console.say("admin set channel checkins #checkins")
-    assert "every Monday at 10:00 UTC, in #checkins" in await console.say("admin set digest-time mon 10:00")
+    assert "every Monday at 10:00 UTC, in #checkins" in await console.say(
+        "admin set digest-time mon 10:00"
+    )
     for name in ("asha", "bruno", "chen"):
         await as_member(console, name, "checkin schedule daily 09:00")
     assert "Sharing is on" in await as_member(console, "asha", "checkin share on")
@@ -33,9 +42,13 @@ async def test_weekly_digest_respects_sharing(console: ConsoleHarness, app: App,
         await _press(app, "chen", "done")
         if day == 3:
             await _press(app, "asha", "blocked")
-            await as_member(console, "asha", "checkin log 'tried colab' --blocked 'CUDA out of memory'")
+            await as_member(
+                console, "asha", "checkin log 'tried colab' --blocked 'CUDA out of memory'"
+            )
             await _press(app, "bruno", "blocked")
-            await as_member(console, "bruno", "checkin log 'nothing' --blocked 'my secret struggle'")
+            await as_member(
+                console, "bruno", "checkin log 'nothing' --blocked 'my secret struggle'"
+            )
         else:
             await _press(app, "asha", "done")
     clock.set(datetime(2026, 3, 9, 9, 59, tzinfo=UTC))
@@ -47,7 +60,11 @@ async def test_weekly_digest_respects_sharing(console: ConsoleHarness, app: App,
     await app.scheduler.run_all()
     [digest] = await posted(app, "digest:")
     community_id = await _community_id(app)
-    assert (digest.key, digest.kind, digest.target) == (f"digest:{community_id}:2026-W11", "channel", "checkins")
+    assert (digest.key, digest.kind, digest.target) == (
+        f"digest:{community_id}:2026-W11",
+        "channel",
+        "checkins",
+    )
     text = digest.text
     assert "3 of 3 members checked in; 13 of 18 check-ins answered (72%)" in text
     assert "<@chen>: 6" in text and "<@asha>: 5" in text and "<@bruno>" not in text
@@ -64,8 +81,9 @@ async def _community_id(app: App) -> int:
         return (await session.execute(select(Community.id))).scalar_one()
 
 
-async def test_no_digest_without_a_time_or_a_channel(console: ConsoleHarness, app: App,
-                                                     clock: ManualClock) -> None:
+async def test_no_digest_without_a_time_or_a_channel(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await as_member(console, "dana", "checkin schedule daily 09:00")
     assert "not scheduled" in await console.say("admin show")
     await console.say("admin set digest-time tue 08:00")

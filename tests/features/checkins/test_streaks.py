@@ -16,8 +16,13 @@ from tests.features.checkins.conftest import as_member, periods, schedule
 
 
 def _caller(name: str) -> Caller:
-    return Caller(platform="console", community_id="local", user_id=name, display_name=name,
-                  community_name="Test group")
+    return Caller(
+        platform="console",
+        community_id="local",
+        user_id=name,
+        display_name=name,
+        community_name="Test group",
+    )
 
 
 async def _next_prompt(app: App, clock: ManualClock, name: str) -> int:
@@ -61,11 +66,21 @@ async def test_streak_rules(console: ConsoleHarness, app: App, clock: ManualCloc
     await _press(app, "sam", pid, "skipped")
     assert (await schedule(app, "sam")).current_streak == 0
     statuses = [(p.local_date.day, p.status) for p in await periods(app, "sam")]
-    assert statuses == [(2, "done"), (3, "progress"), (4, "skipped"), (5, "done"), (8, "done"),
-                        (9, "missed"), (10, "blocked"), (11, "skipped")]
+    assert statuses == [
+        (2, "done"),
+        (3, "progress"),
+        (4, "skipped"),
+        (5, "done"),
+        (8, "done"),
+        (9, "missed"),
+        (10, "blocked"),
+        (11, "skipped"),
+    ]
 
 
-async def test_old_buttons_and_other_members(console: ConsoleHarness, app: App, clock: ManualClock) -> None:
+async def test_old_buttons_and_other_members(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await as_member(console, "ana", "checkin schedule daily 09:00")
     first = await _next_prompt(app, clock, "ana")
     refused = await _press(app, "mallory", first, "done")
@@ -80,12 +95,17 @@ async def test_pause_and_resume(console: ConsoleHarness, app: App, clock: Manual
     await as_member(console, "pia", "checkin schedule weekdays 18:00")
     pid = await _next_prompt(app, clock, "pia")  # Monday 18:00, unanswered
     assert "(one of them)" in await as_member(console, "pia", "checkin pause")
-    assert "(one of them)" in await as_member(console, "pia", "checkin pause --days 2 --until 2026-03-20")
+    assert "(one of them)" in await as_member(
+        console, "pia", "checkin pause --days 2 --until 2026-03-20"
+    )
     assert "is in the past" in await as_member(console, "pia", "checkin pause --until 2026-03-01")
     out = await as_member(console, "pia", "checkin pause --until 2026-03-15")
     assert "paused through 2026-03-15" in out and "Mon 16 Mar 18:00" in out
     row = await schedule(app, "pia")
-    assert (row.paused_until, row.next_due_at) == (date(2026, 3, 16), datetime(2026, 3, 16, 18, 0, tzinfo=UTC))
+    assert (row.paused_until, row.next_due_at) == (
+        date(2026, 3, 16),
+        datetime(2026, 3, 16, 18, 0, tzinfo=UTC),
+    )
     # The unanswered period is excused, not missed, and nothing is prompted during the pause.
     assert [p.status for p in await periods(app, "pia")] == ["paused"]
     assert "paused through 2026-03-15" in await as_member(console, "pia", "checkin")
@@ -103,10 +123,13 @@ async def test_pause_and_resume(console: ConsoleHarness, app: App, clock: Manual
     assert "Status: off" in await as_member(console, "pia", "checkin show")
 
 
-async def test_four_week_streak_checks_the_roadmap_milestone(console: ConsoleHarness, app: App,
-                                                             clock: ManualClock) -> None:
+async def test_four_week_streak_checks_the_roadmap_milestone(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await as_member(console, "wei", "checkin schedule weekly 18:30 --day fri --tz Europe/Berlin")
-    replies = [await _press(app, "wei", await _next_prompt(app, clock, "wei"), "done") for _ in range(4)]
+    replies = [
+        await _press(app, "wei", await _next_prompt(app, clock, "wei"), "done") for _ in range(4)
+    ]
     assert clock.now() == datetime(2026, 3, 27, 17, 30, tzinfo=UTC)
     assert all("Roadmap milestone" not in r.text for r in replies[:3])
     assert "🏅 Roadmap milestone checked" in replies[3].text
@@ -116,4 +139,6 @@ async def test_four_week_streak_checks_the_roadmap_milestone(console: ConsoleHar
     # Next time it is already checked: no second announcement.
     again = await _press(app, "wei", await _next_prompt(app, clock, "wei"), "done")
     assert "Roadmap milestone" not in again.text and "Streak: **5**" in again.text
-    assert clock.now() == datetime(2026, 4, 3, 16, 30, tzinfo=UTC)  # 18:30 in Berlin, now summer time
+    assert clock.now() == datetime(
+        2026, 4, 3, 16, 30, tzinfo=UTC
+    )  # 18:30 in Berlin, now summer time
