@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -355,7 +355,13 @@ async def send_reminders(tc: TickContext) -> None:
                 )
                 .join(Member, Member.id == CheckinPeriod.member_id)
                 .join(Community, Community.id == CheckinPeriod.community_id)
+                .outerjoin(
+                    CheckinSettings, CheckinSettings.community_id == CheckinPeriod.community_id
+                )
                 .where(CheckinPeriod.remind_at <= now)
+                .add_columns(
+                    func.coalesce(CheckinSettings.reminders, DEFAULT_REMINDERS).label("wanted")
+                )
                 .limit(BATCH)
             )
         ).all()
@@ -371,7 +377,8 @@ async def send_reminders(tc: TickContext) -> None:
                 f"checkin-remind:{r.id}",
             )
             for r in rows
-            if r.status == "open" and tc.in_grace(r.remind_at, now) and now < r.ends_at
+            # Admins may have turned reminders off since the period opened.
+            if r.wanted and r.status == "open" and tc.in_grace(r.remind_at, now) and now < r.ends_at
         ]
         await enqueue_many(session, posts, now=now)
         await session.execute(

@@ -468,6 +468,7 @@ async def build_digest(
             .where(
                 CheckinSchedule.community_id == community.id,
                 CheckinSchedule.share.is_(True),
+                CheckinSchedule.active.is_(True),
                 CheckinSchedule.current_streak > 0,
             )
             .order_by(CheckinSchedule.current_streak.desc(), Member.display_name)

@@ -116,6 +116,13 @@ async def test_one_reminder_per_period_and_none_when_off(
     assert "Check-in reminders are off" in await console.say("admin set checkin-reminders 0")
     await tick_until(app, clock, timedelta(days=1), step=timedelta(minutes=30))
     assert len(await posted(app, "checkin-remind:")) == 1
+    # Turned off while a check-in waits for its reminder: it never comes.
+    await console.say("admin set checkin-reminders 1 --after 2h")
+    await tick_until(app, clock, timedelta(hours=18, minutes=30), step=timedelta(minutes=30))
+    assert (await periods(app, "rosa"))[-1].remind_at is not None
+    await console.say("admin set checkin-reminders 0")
+    await tick_until(app, clock, timedelta(hours=4), step=timedelta(minutes=30))
+    assert len(await posted(app, "checkin-remind:")) == 1
     assert "never more than one" in await console.say("admin set checkin-reminders help")
     assert "at most 1" in await console.say("admin set checkin-reminders 3")
 
