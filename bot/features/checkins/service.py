@@ -363,30 +363,49 @@ class WeekRow:
 async def participation(
     session: AsyncSession, community: Community, *, start: date, end: date
 ) -> list[WeekRow]:
-    """Per ISO week (of the members' local dates): prompts, answers and members prompted."""
+    """Per ISO week (of the members' local dates): prompts, answers and members prompted.
+
+    Counted in the database (grouped by day and status; distinct members per week), so a
+    large community's report never loads its periods into Python.
+    """
+    counted = CheckinPeriod.status.notin_(["paused", "skipped"])
+    in_range = (
+        CheckinPeriod.community_id == community.id,
+        CheckinPeriod.local_date >= start,
+        CheckinPeriod.local_date < end,
+        counted,
+    )
     rows = (
         await session.execute(
-            select(CheckinPeriod.local_date, CheckinPeriod.status, CheckinPeriod.member_id).where(
-                CheckinPeriod.community_id == community.id,
-                CheckinPeriod.local_date >= start,
-                CheckinPeriod.local_date < end,
-                CheckinPeriod.status.notin_(["paused", "skipped"]),
-            )
+            select(CheckinPeriod.local_date, CheckinPeriod.status, func.count())
+            .where(*in_range)
+            .group_by(CheckinPeriod.local_date, CheckinPeriod.status)
         )
     ).all()
-    weeks: dict[str, list[int]] = {}
-    members: dict[str, set[int]] = {}
+    weeks: dict[str, list[date]] = {}
     day = start
     while day < end:
-        weeks.setdefault(iso_week(day), [0, 0])
-        members.setdefault(iso_week(day), set())
+        weeks.setdefault(iso_week(day), []).append(day)
         day += timedelta(days=1)
-    for day, status, member_id in rows:
-        tally = weeks[iso_week(day)]
-        tally[0] += 1
-        tally[1] += status in {"done", "progress", "blocked"}
-        members[iso_week(day)].add(member_id)
-    return [WeekRow(week, p, a, len(members[week])) for week, (p, a) in weeks.items()]
+    tallies = {week: [0, 0] for week in weeks}
+    for day, status, count in rows:
+        tally = tallies[iso_week(day)]
+        tally[0] += count
+        tally[1] += count if status in {"done", "progress", "blocked"} else 0
+    out = []
+    for week, days in weeks.items():
+        members = (
+            await session.execute(
+                select(func.count(func.distinct(CheckinPeriod.member_id))).where(
+                    *in_range[:1],
+                    counted,
+                    CheckinPeriod.local_date >= days[0],
+                    CheckinPeriod.local_date <= days[-1],
+                )
+            )
+        ).scalar_one()
+        out.append(WeekRow(week, tallies[week][0], tallies[week][1], members))
+    return out
 
 
 async def settings_of(session: AsyncSession, community: Community) -> CheckinSettings | None:

@@ -72,6 +72,10 @@ async def test_weekly_digest_respects_sharing(
     assert "secret struggle" not in text and "1 more blocker(s) were raised privately" in text
     out = await console.say("/wait 10m")
     assert "── #checkins ──" in out and "Weekly check-in digest · 2026-W11" in out
+    report = await console.say("admin checkins report --weeks 3")
+    assert "2026-W09` ▱▱▱▱▱▱▱▱▱▱ 0% · 0/0 answered · 0 members" in report
+    assert "2026-W10` ▰▰▰▰▰▰▰▱▱▱ 72% · 13/18 answered · 3 members" in report
+    assert "2026-W11` ▱▱▱▱▱▱▱▱▱▱ 0% · 0/3 answered · 3 members" in report
 
 
 async def _community_id(app: App) -> int:
