@@ -47,10 +47,13 @@ def render(days: dict[date, str], *, today: date, weeks: int, title: str) -> byt
     figure = Figure(figsize=(max(4.0, 1.2 + weeks * 0.38), 3.2), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.1, 0.28, 0.88, 0.58))
+    drawn: set[str] = set()
     for week in range(weeks):
         for weekday in range(7):
             day = start + timedelta(weeks=week, days=weekday)
-            colour = EMPTY if day > today else COLOURS.get(days.get(day, ""), EMPTY)
+            status = days.get(day, "") if day <= today else ""
+            drawn.add(status)
+            colour = COLOURS.get(status, EMPTY)
             axes.add_patch(
                 Rectangle(
                     (week + 0.05, 6 - weekday + 0.05),
@@ -75,7 +78,7 @@ def render(days: dict[date, str], *, today: date, weeks: int, title: str) -> byt
     for side in axes.spines.values():
         side.set_visible(False)
     axes.set_title(title, fontsize=9, loc="left")
-    used = [s for s in COLOURS if s in set(days.values())] or ["done", "progress", "missed"]
+    used = [s for s in COLOURS if s in drawn] or ["done", "progress", "missed"]
     figure.legend(
         handles=[Patch(facecolor=COLOURS[s], label=LABELS[s]) for s in used],
         loc="lower center",
