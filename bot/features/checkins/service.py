@@ -202,7 +202,9 @@ async def period_for_answer(
     if period.member_id != member.id:
         raise NotAllowed("That check-in belongs to someone else.")
     schedule = await require_schedule(session, member)
-    if schedule.current_period_id != period.id or period.status in {"missed", "paused"}:
+    if period.status == "paused":
+        raise InvalidInput("That check-in closed when you paused; the next one will ask again.")
+    if schedule.current_period_id != period.id or period.status == "missed":
         raise InvalidInput(
             "That check-in has closed — the next one has started. Answer the newest one."
         )

@@ -113,7 +113,7 @@ async def test_pause_and_resume(console: ConsoleHarness, app: App, clock: Manual
     await app.scheduler.run_tick("checkins.due")
     assert len(await periods(app, "pia")) == 1
     closed = await _press(app, "pia", pid, "done")
-    assert closed.error
+    assert closed.error and "closed when you paused" in closed.text
     assert "Welcome back" in await as_member(console, "pia", "checkin resume")
     assert (await schedule(app, "pia")).next_due_at == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
     assert "aren't paused" in await as_member(console, "pia", "checkin resume")
