@@ -10,6 +10,7 @@ so a tick that runs twice, late, or in two processes prompts once.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, func, select, update
+from sqlalchemy import JSON, Insert, Table, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,8 +55,58 @@ def _insert(session: AsyncSession, table: Any) -> Insert:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _pg_array(table: Table, column: str) -> str:
+    """`CAST(:column AS <type>[])`: one array parameter per column, whatever the row count."""
+    sql_type = table.c[column].type.compile(dialect=postgresql.dialect())
+    return f"CAST(:{column} AS {sql_type}[])"
+
+
+def _pg_columns(table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[Any]]]:
+    columns = list(rows[0])
+    params: dict[str, list[Any]] = {c: [r[c] for r in rows] for c in columns}
+    for column in columns:
+        if isinstance(table.c[column].type, JSON):
+            params[column] = [json.dumps(v) for v in params[column]]
+    return columns, params
+
+
+async def _bulk_insert(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    conflict: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING [RETURNING …] for many rows.
+
+    PostgreSQL: one statement over `unnest` of one array per column (prepared once, planned
+    once, however many rows). Elsewhere: an executemany.
+    """
+    if _is_postgres(session):
+        columns, params = _pg_columns(table, rows)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"SELECT * FROM unnest({', '.join(_pg_array(table, c) for c in columns)}) "
+            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+        )
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = await session.execute(text(sql), params)
+        return list(result.all()) if returning else []
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        stmt = stmt.returning(*(table.c[c] for c in returning))
+    result = await session.execute(stmt, rows)
+    return list(result.all()) if returning else []
+
+
 async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now: datetime) -> None:
-    """`bot.core.outbox.enqueue` for many posts: one executemany INSERT, same rows, same dedupe rule."""
+    """`bot.core.outbox.enqueue` for many posts in one statement: same rows, same dedupe rule."""
     if not posts:
         return
     rows = [
@@ -73,10 +125,7 @@ async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now:
         }
         for p in posts
     ]
-    table = OutboxMessage.__table__
-    await session.execute(
-        _insert(session, table).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
-    )
+    await _bulk_insert(session, OutboxMessage.__table__, rows, conflict=["dedupe_key"])
 
 
 async def _checkin_channels(session: AsyncSession, community_ids: Iterable[int]) -> dict[int, str]:
@@ -115,12 +164,12 @@ async def _goal_lines(
     )
     public: dict[int, list[prompts.GoalLine]] = defaultdict(list)
     private: dict[int, int] = defaultdict(int)
-    for member_id, number, text, progress, is_private in rows.all():
+    for member_id, number, goal_text, progress, is_private in rows.all():
         # Private goals stay out of the text: a closed DM falls back to the check-in channel.
         if is_private:
             private[member_id] += 1
         else:
-            public[member_id].append(prompts.GoalLine(number, text, progress))
+            public[member_id].append(prompts.GoalLine(number, goal_text, progress))
     return public, private
 
 
@@ -197,14 +246,14 @@ async def run_due_batch(
 
     created: dict[int, int] = {}
     if new_periods:
-        periods = CheckinPeriod.__table__
-        result = await session.execute(
-            _insert(session, periods)
-            .on_conflict_do_nothing(index_elements=["member_id", "period_key"])
-            .returning(periods.c.id, periods.c.member_id),
+        inserted = await _bulk_insert(
+            session,
+            CheckinPeriod.__table__,
             new_periods,
+            conflict=["member_id", "period_key"],
+            returning=["id", "member_id"],
         )
-        created = {member_id: period_id for period_id, member_id in result.all()}
+        created = {member_id: period_id for period_id, member_id in inserted}
 
     by_member = {row.member_id: row for row in due}
     closing = [
@@ -271,16 +320,28 @@ async def run_due_batch(
 
 
 async def _update_schedules(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """UPDATE checkin_schedules SET … WHERE id = :id, as one executemany (all rows share keys)."""
-    table = CheckinSchedule.__table__
+    """UPDATE checkin_schedules SET … WHERE id = …, for many rows that share their keys.
+
+    PostgreSQL: one UPDATE … FROM unnest(arrays). Elsewhere: an executemany.
+    """
+    table: Table = CheckinSchedule.__table__  # type: ignore[assignment]
     columns = [key for key in rows[0] if key != "id"]
+    if _is_postgres(session):
+        names, params = _pg_columns(table, rows)
+        sql = (
+            f"UPDATE {table.name} AS s SET {', '.join(f'{c} = v.{c}' for c in columns)} "
+            f"FROM unnest({', '.join(_pg_array(table, c) for c in names)}) AS v({', '.join(names)}) "
+            "WHERE s.id = v.id"
+        )
+        await session.execute(text(sql), params)
+        return
     stmt = (
         update(table)
         .where(table.c.id == bindparam("schedule_id"))
         .values({column: bindparam(f"new_{column}") for column in columns})
     )
-    params = [{"schedule_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows]
-    await session.execute(stmt, params)
+    params_list = [{"schedule_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows]
+    await session.execute(stmt, params_list)
 
 
 async def _nudge_buddies(
