@@ -36,11 +36,6 @@ class Rule:
         return day.weekday() == self.weekday
 
 
-def instant(day: date, at: time, zone: str) -> datetime:
-    """The UTC instant of wall-clock `at` on `day` in `zone` (gap → shifted, overlap → first)."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
 def local_date(when: datetime, zone: str) -> date:
     return when.astimezone(ZoneInfo(zone)).date()
 
