@@ -1,0 +1,1 @@
+"""Benchmarks: run from the repo root, e.g. `python -m bench.checkins_tick`."""
