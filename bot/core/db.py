@@ -5,11 +5,28 @@ Nothing here runs at import time: `app.py` and the tests build engines.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Insert,
+    MetaData,
+    Select,
+    Table,
+    TypeDecorator,
+    bindparam,
+    event,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -107,3 +124,88 @@ async def all_scoped(
 def utcnow() -> datetime:
     """Only for column defaults; code that decides things asks the Clock."""
     return datetime.now(UTC)
+
+
+# --- writes that must not duplicate, one row or many --------------------------------------------
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_for(session: AsyncSession, table: Any) -> Insert:
+    """An INSERT with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for this backend."""
+    return (pg_insert if is_postgres(session) else sqlite_insert)(table)
+
+
+def _pg_array(table: Table, column: str) -> str:
+    """`CAST(:column AS <type>[])`: one array parameter per column, whatever the row count."""
+    sql_type = table.c[column].type.compile(dialect=postgresql.dialect())
+    return f"CAST(:{column} AS {sql_type}[])"
+
+
+def _pg_columns(table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[Any]]]:
+    columns = list(rows[0])
+    params: dict[str, list[Any]] = {c: [r[c] for r in rows] for c in columns}
+    for column in columns:
+        if isinstance(table.c[column].type, JSON):
+            params[column] = [json.dumps(v) for v in params[column]]
+    return columns, params
+
+
+async def bulk_insert(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    conflict: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """INSERT … ON CONFLICT (conflict) DO NOTHING [RETURNING …] for many rows sharing their keys.
+
+    PostgreSQL: one statement over `unnest` of one array per column (prepared once, planned
+    once, however many rows). Elsewhere: an executemany.
+    """
+    if not rows:
+        return []
+    if is_postgres(session):
+        columns, params = _pg_columns(table, rows)
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"SELECT * FROM unnest({', '.join(_pg_array(table, c) for c in columns)}) "
+            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+        )
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = await session.execute(text(sql), params)
+        return list(result.all()) if returning else []
+    stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        stmt = stmt.returning(*(table.c[c] for c in returning))
+    result = await session.execute(stmt, rows)
+    return list(result.all()) if returning else []
+
+
+async def bulk_update(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE table SET … WHERE id = row["id"], for many rows that share their keys.
+
+    PostgreSQL: one UPDATE … FROM unnest(arrays). Elsewhere: an executemany.
+    """
+    if not rows:
+        return
+    columns = [key for key in rows[0] if key != "id"]
+    if is_postgres(session):
+        names, params = _pg_columns(table, rows)
+        sql = (
+            f"UPDATE {table.name} AS t SET {', '.join(f'{c} = v.{c}' for c in columns)} "
+            f"FROM unnest({', '.join(_pg_array(table, c) for c in names)}) AS v({', '.join(names)}) "
+            "WHERE t.id = v.id"
+        )
+        await session.execute(text(sql), params)
+        return
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
+    await session.execute(stmt, [{"row_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows])

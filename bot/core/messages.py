@@ -10,7 +10,7 @@ and mentions written as `<@platform_user_id>` (see `mention`).
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
@@ -87,10 +87,32 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.image is not None:
-            data["image"]["data"] = base64.b64encode(self.image.data).decode("ascii")
-        return data
+        """Plain JSON for the outbox. Written out by hand: `dataclasses.asdict` is ~30× slower,
+        and ticks serialise thousands of posts at once."""
+        image = self.image
+        return {
+            "text": self.text,
+            "title": self.title,
+            "fields": [{"name": f.name, "value": f.value, "inline": f.inline} for f in self.fields],
+            "image": None
+            if image is None
+            else {"filename": image.filename, "data": base64.b64encode(image.data).decode("ascii"),
+                  "alt": image.alt},
+            "buttons": [_button_json(b) for b in self.buttons],
+            "selects": [
+                {
+                    "placeholder": s.placeholder,
+                    "action": s.action,
+                    "options": [{"label": o.label, "value": o.value, "description": o.description}
+                                for o in s.options],
+                }
+                for s in self.selects
+            ],
+            "ephemeral": self.ephemeral,
+            "footer": self.footer,
+            "error": self.error,
+            "extra": dict(self.extra),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
@@ -120,6 +142,26 @@ class Reply:
             error=data.get("error", False),
             extra=dict(data.get("extra", {})),
         )
+
+
+def _button_json(button: Button) -> dict[str, Any]:
+    modal = button.modal
+    return {
+        "label": button.label,
+        "action": button.action,
+        "style": button.style,
+        "modal": None
+        if modal is None
+        else {
+            "title": modal.title,
+            "submit_action": modal.submit_action,
+            "inputs": [
+                {"name": i.name, "label": i.label, "long": i.long, "required": i.required,
+                 "max_length": i.max_length, "placeholder": i.placeholder}
+                for i in modal.inputs
+            ],
+        },
+    }
 
 
 def _button_from_json(data: dict[str, Any]) -> Button:

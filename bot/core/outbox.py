@@ -19,13 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import Clock
-from bot.core.db import Base, UTCDateTime, utcnow
+from bot.core.db import Base, UTCDateTime, bulk_insert, insert_for, utcnow
 from bot.core.messages import Reply
 from bot.core.tenancy import Community
 
@@ -128,24 +126,50 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Write a post once. Returns False when a post with this dedupe key already exists."""
-    values = {
-        "community_id": community.id,
-        "platform": community.platform,
+    values = _row(community.id, community.platform, target, reply.to_json(), dedupe_key,
+                  not_before or now, now)
+    stmt = insert_for(session, OutboxMessage).values(**values).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One post for `enqueue_many` (ticks that write thousands at once)."""
+
+    community_id: int
+    platform: str
+    target: Target
+    reply: Reply
+    dedupe_key: str
+
+
+async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now: datetime) -> None:
+    """`enqueue` for many posts in one statement: same rows, same once-per-dedupe-key rule."""
+    rows = [
+        _row(p.community_id, p.platform, p.target, p.reply.to_json(), p.dedupe_key, now, now)
+        for p in posts
+    ]
+    await bulk_insert(session, OutboxMessage.__table__, rows, conflict=["dedupe_key"])  # type: ignore[arg-type]
+
+
+def _row(community_id: int, platform: str, target: Target, payload: dict[str, Any], dedupe_key: str,
+         due: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "platform": platform,
         "kind": target.kind,
         "target": target.to,
         "channel": target.channel,
-        "payload": reply.to_json(),
+        "payload": payload,
         "dedupe_key": dedupe_key,
         "status": "pending",
         "attempts": 0,
-        "next_attempt_at": not_before or now,
+        "next_attempt_at": due,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(stmt)
-    return bool(result.rowcount)
 
 
 async def recent_failures(session: AsyncSession, community_id: int, limit: int = 5) -> list[OutboxMessage]:

@@ -10,23 +10,18 @@ so a tick that runs twice, late, or in two processes prompts once.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Table, bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.messages import Reply
-from bot.core.outbox import OutboxMessage, Target
+from bot.core.db import bulk_insert, bulk_update
+from bot.core.outbox import Outgoing, Target, enqueue_many
 from bot.core.scheduler import Tick, TickContext
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
 from bot.features.checkins import prompts, service
@@ -39,93 +34,6 @@ BATCH = 1000
 MAX_BATCHES = 200
 DEFAULT_REMINDERS = 1
 DEFAULT_REMINDER_DELAY = timedelta(hours=4)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    community_id: int
-    platform: str
-    target: Target
-    reply: Reply | dict[str, Any]  # a Reply, or its to_json() already built
-    dedupe_key: str
-
-
-def _insert(session: AsyncSession, table: Any) -> Insert:
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _pg_array(table: Table, column: str) -> str:
-    """`CAST(:column AS <type>[])`: one array parameter per column, whatever the row count."""
-    sql_type = table.c[column].type.compile(dialect=postgresql.dialect())
-    return f"CAST(:{column} AS {sql_type}[])"
-
-
-def _pg_columns(table: Table, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[Any]]]:
-    columns = list(rows[0])
-    params: dict[str, list[Any]] = {c: [r[c] for r in rows] for c in columns}
-    for column in columns:
-        if isinstance(table.c[column].type, JSON):
-            params[column] = [json.dumps(v) for v in params[column]]
-    return columns, params
-
-
-async def _bulk_insert(
-    session: AsyncSession,
-    table: Table,
-    rows: list[dict[str, Any]],
-    *,
-    conflict: Sequence[str],
-    returning: Sequence[str] = (),
-) -> list[Any]:
-    """INSERT … ON CONFLICT DO NOTHING [RETURNING …] for many rows.
-
-    PostgreSQL: one statement over `unnest` of one array per column (prepared once, planned
-    once, however many rows). Elsewhere: an executemany.
-    """
-    if _is_postgres(session):
-        columns, params = _pg_columns(table, rows)
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) "
-            f"SELECT * FROM unnest({', '.join(_pg_array(table, c) for c in columns)}) "
-            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-        )
-        if returning:
-            sql += f" RETURNING {', '.join(returning)}"
-        result = await session.execute(text(sql), params)
-        return list(result.all()) if returning else []
-    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=list(conflict))
-    if returning:
-        stmt = stmt.returning(*(table.c[c] for c in returning))
-    result = await session.execute(stmt, rows)
-    return list(result.all()) if returning else []
-
-
-async def enqueue_many(session: AsyncSession, posts: Sequence[Outgoing], *, now: datetime) -> None:
-    """`bot.core.outbox.enqueue` for many posts in one statement: same rows, same dedupe rule."""
-    if not posts:
-        return
-    rows = [
-        {
-            "community_id": p.community_id,
-            "platform": p.platform,
-            "kind": p.target.kind,
-            "target": p.target.to,
-            "channel": p.target.channel,
-            "payload": p.reply if isinstance(p.reply, dict) else prompts.reply_json(p.reply),
-            "dedupe_key": p.dedupe_key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for p in posts
-    ]
-    await _bulk_insert(session, OutboxMessage.__table__, rows, conflict=["dedupe_key"])
 
 
 async def _checkin_channels(session: AsyncSession, community_ids: Iterable[int]) -> dict[int, str]:
@@ -246,7 +154,7 @@ async def run_due_batch(
 
     created: dict[int, int] = {}
     if new_periods:
-        inserted = await _bulk_insert(
+        inserted = await bulk_insert(
             session,
             CheckinPeriod.__table__,
             new_periods,
@@ -284,7 +192,7 @@ async def run_due_batch(
                 row.community_id,
                 row.platform,
                 Target.dm(row.platform_user_id, fallback_channel=channels.get(row.community_id)),
-                prompts.prompt_json(
+                prompts.prompt(
                     row.display_name,
                     period_id,
                     row.frequency,
@@ -313,35 +221,10 @@ async def run_due_batch(
     ]
     for rows in (prompted, now_missing, moved):
         if rows:
-            await _update_schedules(session, rows)
+            await bulk_update(session, CheckinSchedule.__table__, rows)  # type: ignore[arg-type]
     if nudges:
         await _nudge_buddies(session, nudges, channels, now=now)
     return len(due)
-
-
-async def _update_schedules(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """UPDATE checkin_schedules SET … WHERE id = …, for many rows that share their keys.
-
-    PostgreSQL: one UPDATE … FROM unnest(arrays). Elsewhere: an executemany.
-    """
-    table: Table = CheckinSchedule.__table__  # type: ignore[assignment]
-    columns = [key for key in rows[0] if key != "id"]
-    if _is_postgres(session):
-        names, params = _pg_columns(table, rows)
-        sql = (
-            f"UPDATE {table.name} AS s SET {', '.join(f'{c} = v.{c}' for c in columns)} "
-            f"FROM unnest({', '.join(_pg_array(table, c) for c in names)}) AS v({', '.join(names)}) "
-            "WHERE s.id = v.id"
-        )
-        await session.execute(text(sql), params)
-        return
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("schedule_id"))
-        .values({column: bindparam(f"new_{column}") for column in columns})
-    )
-    params_list = [{"schedule_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows]
-    await session.execute(stmt, params_list)
 
 
 async def _nudge_buddies(

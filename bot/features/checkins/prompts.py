@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
 from bot.core.commands import action_id
-from bot.core.messages import Button, Field, Modal, Reply, TextInput, mention
+from bot.core.messages import Button, Modal, Reply, TextInput, mention
 from bot.features.checkins.service import Digest
 
 QUESTIONS = ("What did you do since last time?", "What's next?", "Anything blocking you?")
@@ -87,45 +85,6 @@ def prompt(
     )
 
 
-@cache
-def _buttons_template() -> tuple[dict[str, Any], ...]:
-    return tuple(_button_json(b) for b in answer_buttons(0))
-
-
-def prompt_json(
-    name: str,
-    period_id: int,
-    frequency: str,
-    goals: Sequence[GoalLine],
-    private_goals: int,
-    last_plan: str | None,
-) -> dict[str, Any]:
-    """`prompt(...).to_json()` built from a template: the due tick writes thousands of these."""
-    buttons = []
-    for template, (_, status, _) in zip(_buttons_template(), ANSWER_BUTTONS, strict=False):
-        buttons.append(template | {"action": f"checkin.answer:{period_id}:{status}"})
-    compose = _buttons_template()[-1]
-    buttons.append(
-        compose
-        | {
-            "action": f"checkin.compose:{period_id}",
-            "modal": compose["modal"] | {"submit_action": f"checkin.write:{period_id}"},
-        }
-    )
-    return {
-        "text": _prompt_text(name, frequency, goals, private_goals, last_plan),
-        "title": "Check-in",
-        "fields": (),
-        "image": None,
-        "buttons": tuple(buttons),
-        "selects": (),
-        "ephemeral": False,
-        "footer": None,
-        "error": False,
-        "extra": {},
-    }
-
-
 def reminder(name: str, period_id: int) -> Reply:
     return Reply(
         title="Check-in reminder",
@@ -165,54 +124,3 @@ def digest(summary: Digest) -> Reply:
         text="\n".join(lines),
         footer="Only members who chose `checkin share on` are named here; everyone counts in the numbers.",
     )
-
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    """`Reply.to_json()` without `dataclasses.asdict` (≈30× faster: the due tick builds thousands).
-
-    Check-in posts carry no image and no selects; a test keeps this equal to `to_json`.
-    """
-    if reply.image is not None or reply.selects:
-        return reply.to_json()
-    return {
-        "text": reply.text,
-        "title": reply.title,
-        "fields": tuple(_field_json(f) for f in reply.fields),
-        "image": None,
-        "buttons": tuple(_button_json(b) for b in reply.buttons),
-        "selects": (),
-        "ephemeral": reply.ephemeral,
-        "footer": reply.footer,
-        "error": reply.error,
-        "extra": dict(reply.extra),
-    }
-
-
-def _field_json(field: Field) -> dict[str, Any]:
-    return {"name": field.name, "value": field.value, "inline": field.inline}
-
-
-def _button_json(button: Button) -> dict[str, Any]:
-    modal = button.modal
-    return {
-        "label": button.label,
-        "action": button.action,
-        "style": button.style,
-        "modal": None
-        if modal is None
-        else {
-            "title": modal.title,
-            "submit_action": modal.submit_action,
-            "inputs": tuple(
-                {
-                    "name": i.name,
-                    "label": i.label,
-                    "long": i.long,
-                    "required": i.required,
-                    "max_length": i.max_length,
-                    "placeholder": i.placeholder,
-                }
-                for i in modal.inputs
-            ),
-        },
-    }

@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import action_id
+from bot.core.db import insert_for
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
@@ -157,13 +156,9 @@ class PollResult:
         return self.error is None
 
 
-def _insert(session: AsyncSession) -> Callable[..., Any]:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def _state(session: AsyncSession) -> KagglePollState:
     await session.execute(
-        _insert(session)(KagglePollState)
+        insert_for(session, KagglePollState)
         .values(id=STATE_ID, competitions_seen=0)
         .on_conflict_do_nothing(index_elements=["id"])
     )
@@ -246,7 +241,6 @@ async def store_listing(
         if refs
         else set()
     )
-    insert = _insert(session)
     for competition in listing:
         values = {
             "title": competition.title[:300],
@@ -263,7 +257,7 @@ async def store_listing(
             "active": True,
             "last_seen_at": now,
         }
-        stmt = insert(KaggleCompetition).values(ref=competition.ref, first_seen_at=now, **values)
+        stmt = insert_for(session, KaggleCompetition).values(ref=competition.ref, first_seen_at=now, **values)
         await session.execute(stmt.on_conflict_do_update(index_elements=["ref"], set_=values))
     gone = update(KaggleCompetition).where(KaggleCompetition.active.is_(True))
     if refs:
@@ -274,7 +268,7 @@ async def store_listing(
 
 async def community_settings(session: AsyncSession, community_id: int) -> KaggleCommunitySettings:
     await session.execute(
-        _insert(session)(KaggleCommunitySettings)
+        insert_for(session, KaggleCommunitySettings)
         .values(community_id=community_id)
         .on_conflict_do_nothing(index_elements=["community_id"])
     )
@@ -333,7 +327,7 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
             # A concurrent poll (another process, `kaggle list` on an empty store) may have
             # claimed this post already: the unique row decides, the dedupe key backs it up.
             claimed = await session.execute(
-                _insert(session)(KaggleChannelCompetition)
+                insert_for(session, KaggleChannelCompetition)
                 .values(
                     community_id=community.id,
                     competition_id=competition.id,
@@ -438,7 +432,7 @@ async def follow(
     competition = await get_competition(session, ref)
     _require_open(competition, now)
     result = await session.execute(
-        _insert(session)(KaggleMemberFollow)
+        insert_for(session, KaggleMemberFollow)
         .values(
             community_id=member.community_id,
             member_id=member.id,
@@ -488,7 +482,7 @@ async def enter(session: AsyncSession, member: Member, ref: str, *, now: datetim
     """Record an entry, follow for reminders, and check the roadmap's "entered a competition" milestone."""
     competition = await get_competition(session, ref)
     result = await session.execute(
-        _insert(session)(KaggleEntry)
+        insert_for(session, KaggleEntry)
         .values(
             community_id=member.community_id,
             member_id=member.id,
