@@ -121,7 +121,21 @@ async def bot(
     try:
         yield running
     finally:
-        await running.stop()
+        await stop_or_explain(running)
+
+
+async def stop_or_explain(running: DiscordBot, seconds: float = 60.0) -> None:
+    """Stop the bot; if that hangs, fail with every pending task's stack instead of hanging CI."""
+    try:
+        async with asyncio.timeout(seconds):
+            await running.stop()
+    except TimeoutError:
+        import io
+
+        out = io.StringIO()
+        for task in asyncio.all_tasks():
+            task.print_stack(file=out)
+        pytest.fail(f"the Discord bot did not stop within {seconds:.0f} s; pending tasks:\n{out.getvalue()}")
 
 
 SETTLE_SECONDS = 10.0
