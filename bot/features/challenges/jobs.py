@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 async def post_due(tc: TickContext) -> None:
     now = tc.clock.now()
     async with tc.session_factory() as session:
-        await service.reveal_due(session, now)
-        await session.commit()
+        if await service.reveal_due(session, now):
+            await session.commit()
         due = [(community.id, day) for community, day in await service.due_communities(session, now, tc.grace)]
     for community_id, day in due:
         async with tc.session_factory() as session:

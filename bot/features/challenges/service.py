@@ -258,50 +258,48 @@ async def publish(session: AsyncSession, community: Community, day: date, *, now
 
 async def due_communities(session: AsyncSession, now: datetime, grace: timedelta
                           ) -> list[tuple[Community, date]]:
-    """Communities whose challenge is due now: one query per time zone in use.
+    """Communities whose challenge is due now, found by a few queries whatever their number.
 
     Due means: a challenge channel is set, the local day is a challenge day, its challenge
-    time has passed less than `grace` ago, and the day has no post (nor a skip) yet.
+    time has passed less than `grace` ago, and the day has no post (nor a skip) yet. The first
+    query lists the time zones in use; then one query per "days ago" (0 = each zone's local
+    today; 1 = yesterday, only when the grace window reaches back past a zone's midnight)
+    selects exactly the due communities.
     """
-    zones = (
-        await session.execute(
-            select(Community.timezone).distinct()
-            .join(CommunityChannel, and_(CommunityChannel.community_id == Community.id,
-                                         CommunityChannel.purpose == "challenge"))
-        )
-    ).scalars()
-    due: list[tuple[Community, date]] = []
-    for tz in list(zones):
+    with_channel = and_(CommunityChannel.community_id == Community.id, CommunityChannel.purpose == "challenge")
+    zones = list((await session.execute(
+        select(Community.timezone).distinct().join(CommunityChannel, with_channel))).scalars())
+    branches: dict[int, list[ColumnElement[bool]]] = {}
+    for tz in zones:
         local_now = now.astimezone(ZoneInfo(tz))
         earliest = (now - grace).astimezone(ZoneInfo(tz))
         day = earliest.date()
         while day <= local_now.date():
-            if day == local_now.date() and day == earliest.date():
-                window = and_(Community.challenge_time <= local_now.time(),
-                              Community.challenge_time >= earliest.time())
-            elif day == local_now.date():
-                window = Community.challenge_time <= local_now.time()
-            else:
-                window = Community.challenge_time >= earliest.time()
+            conditions = [Community.timezone == tz]
+            if day == local_now.date():
+                conditions.append(Community.challenge_time <= local_now.time())
+            if day == earliest.date():
+                conditions.append(Community.challenge_time >= earliest.time())
             weekday = WEEKDAYS[day.weekday()]
             on_day = ChallengeSettings.days.contains(weekday)
             if weekday in DEFAULT_DAYS:
                 on_day = or_(ChallengeSettings.id.is_(None), on_day)
-            stmt = (
-                select(Community)
-                .join(CommunityChannel, and_(CommunityChannel.community_id == Community.id,
-                                             CommunityChannel.purpose == "challenge"))
-                .outerjoin(ChallengeSettings, ChallengeSettings.community_id == Community.id)
-                .where(Community.timezone == tz, window, on_day,
-                       ~exists().where(ChallengePost.community_id == Community.id,
-                                       ChallengePost.local_date == day))
-                .order_by(Community.id)
-            )
-            for community in (await session.execute(stmt)).scalars():
-                due_at = local_datetime(day, community.challenge_time, tz)
-                if due_at <= now <= due_at + grace:
-                    due.append((community, day))
+            conditions += [on_day, ~exists().where(ChallengePost.community_id == Community.id,
+                                                   ChallengePost.local_date == day)]
+            branches.setdefault((local_now.date() - day).days, []).append(and_(*conditions))
             day += timedelta(days=1)
+    due: list[tuple[Community, date]] = []
+    for days_ago, conditions in sorted(branches.items(), reverse=True):
+        stmt = (
+            select(Community).join(CommunityChannel, with_channel)
+            .outerjoin(ChallengeSettings, ChallengeSettings.community_id == Community.id)
+            .where(or_(*conditions)).order_by(Community.id)
+        )
+        for community in (await session.execute(stmt)).scalars():
+            day = now.astimezone(ZoneInfo(community.timezone)).date() - timedelta(days=days_ago)
+            due_at = local_datetime(day, community.challenge_time, community.timezone)
+            if due_at <= now <= due_at + grace:  # exact, also across a DST change
+                due.append((community, day))
     return due
 
 
