@@ -169,6 +169,9 @@ def practice_item(catalogue: Catalogue, member_id: int, serial: int, topic: str 
     curated = _closest([i for i in catalogue.items if i.topic == topic and i.id not in used], target)
     families = [f for f in catalogue.families if f.topic == topic]
     generated = _generated(families, target, rng, used, within=None)
-    if curated and (generated is None or rng.random() >= 0.5):
+    if not curated:
+        return generated
+    if generated is None or abs(generated.difficulty - target) > abs(curated[0].difficulty - target):
         return rng.choice(curated)
-    return generated
+    # Both are as close to the target: either is fine, so alternate at random.
+    return rng.choice(curated) if rng.random() < 0.5 else generated
