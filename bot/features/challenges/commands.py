@@ -61,17 +61,20 @@ def practice_feedback(ctx: Context, outcome: service.Outcome) -> Reply:
 # --- member commands ----------------------------------------------------------------------------
 
 
+async def _nothing_open(ctx: Context) -> str:
+    if await channel_for(ctx.session, ctx.community.id, "challenge") is None:
+        return NO_CHANNEL.format(p=ctx.prefix)
+    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now())
+    when = (f"The next one is posted {render.local_time(upcoming[1], ctx.community.timezone)}."
+            if upcoming else "No challenge days are set.")
+    return f"There's no open challenge right now. {when} Meanwhile: `{ctx.prefix}challenge practice`."
+
+
 @challenge.command("today", "Show the open challenge again", ephemeral=True)
 async def today(ctx: Context) -> Reply:
     post = await service.open_post(ctx.session, ctx.community.id)
     if post is None:
-        if await channel_for(ctx.session, ctx.community.id, "challenge") is None:
-            return Reply(text=NO_CHANNEL.format(p=ctx.prefix), ephemeral=True)
-        upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now())
-        when = (f"The next one is posted {render.local_time(upcoming[1], ctx.community.timezone)}."
-                if upcoming else "No challenge days are set.")
-        return Reply(text=f"No challenge is open right now. {when} "
-                          f"Meanwhile: `{ctx.prefix}challenge practice`.", ephemeral=True)
+        return Reply(text=await _nothing_open(ctx), ephemeral=True)
     item = service.item_of(post)
     reply = render.daily_post(item, post.id, post.local_date, prefix=ctx.prefix,
                               reveal=service.describe_reveal(ctx.community, post))
@@ -97,8 +100,7 @@ async def answer(ctx: Context, value: str, practice: bool) -> Reply:
         return practice_feedback(ctx, outcome)
     post = await service.open_post(ctx.session, ctx.community.id)
     if post is None:
-        raise NotFound(f"There's no open challenge right now — `{ctx.prefix}challenge practice` "
-                       "gives you one any time.")
+        raise NotFound(await _nothing_open(ctx))
     outcome = await service.answer(ctx.session, ctx.member, post, value, now=ctx.now())
     return graded_feedback(ctx, post, outcome)
 
