@@ -15,7 +15,9 @@ from bot.features.challenges.rating import level
 from bot.features.challenges.selection import default_catalogue
 
 challenge = CommandGroup("challenge", "Daily ML/math challenges, practice and standings", default="today")
-admin_challenge = CommandGroup("admin", "Community settings (admins only)")
+# Same name, help and default as the admin feature's group: the registry merges them and keeps the
+# first one's default, whichever feature loads first.
+admin_challenge = CommandGroup("admin", "Community settings (admins only)", default="show")
 
 LEADERBOARD_SIZE = 10
 NO_CHANNEL = "This community has no challenge channel yet — an admin can set one with `{p}admin set channel challenge #ml-daily`."
@@ -61,10 +63,14 @@ def practice_feedback(ctx: Context, outcome: service.Outcome) -> Reply:
 # --- member commands ----------------------------------------------------------------------------
 
 
+def _grace(ctx: Context) -> timedelta:
+    return timedelta(minutes=ctx.settings.scheduler.grace_minutes)
+
+
 async def _nothing_open(ctx: Context) -> str:
     if await channel_for(ctx.session, ctx.community.id, "challenge") is None:
         return NO_CHANNEL.format(p=ctx.prefix)
-    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now())
+    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now(), _grace(ctx))
     when = (f"The next one is posted {render.local_time(upcoming[1], ctx.community.timezone)}."
             if upcoming else "No challenge days are set.")
     return f"There's no open challenge right now. {when} Meanwhile: `{ctx.prefix}challenge practice`."
@@ -245,7 +251,7 @@ async def preview(ctx: Context, id: str | None) -> Reply:
         if item is None:
             raise NotFound(f"There's no challenge '{id.strip()}'.")
         return render.preview(item, f"Preview of {item.id}")
-    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now())
+    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now(), _grace(ctx))
     if upcoming is None:
         raise NotFound("No challenge days are set — `admin set challenge-days mon,tue,wed,thu,fri`.")
     day, when = upcoming
@@ -307,7 +313,7 @@ async def settings_summary(ctx: Context) -> list[Field]:
     reveal = (f"at {cfg.reveal_time:%H:%M}" if cfg.reveal_time is not None else "with the next challenge")
     lines = [f"Days: {_days_text(cfg.days)}", f"Difficulty ramp: {_ramp_text(cfg.ramp)}",
              f"Reveal: {reveal}"]
-    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now())
+    upcoming = await service.next_post_time(ctx.session, ctx.community, ctx.now(), _grace(ctx))
     if upcoming is not None:
         lines.append(f"Next post: {render.local_time(upcoming[1], ctx.community.timezone)} in <#{channel}>")
     return [Field("Daily challenge", "\n".join(lines))]

@@ -375,9 +375,12 @@ async def unskip_day(session: AsyncSession, community_id: int, day: date) -> Non
                                                       ChallengePost.status == POST_SKIPPED))
 
 
-async def next_post_time(session: AsyncSession, community: Community, now: datetime
-                         ) -> tuple[date, datetime] | None:
-    """When the next challenge will be posted (None if no challenge day is configured)."""
+async def next_post_time(session: AsyncSession, community: Community, now: datetime,
+                         grace: timedelta = timedelta(0)) -> tuple[date, datetime] | None:
+    """When the next challenge will be posted (None if no challenge day is configured).
+
+    A day whose challenge time passed less than `grace` ago still counts: the tick catches it up.
+    """
     cfg = await config(session, community.id)
     today = local_today(community, now)
     taken = set(
@@ -390,7 +393,7 @@ async def next_post_time(session: AsyncSession, community: Community, now: datet
     for offset in range(15):
         day = today + timedelta(days=offset)
         when = local_datetime(day, community.challenge_time, community.timezone)
-        if cfg.is_challenge_day(day) and day not in taken and when >= now - timedelta(minutes=1):
+        if cfg.is_challenge_day(day) and day not in taken and when + grace >= now:
             return day, when
     return None
 
