@@ -5,5 +5,9 @@ from bot.core.feature import Feature
 from bot.features.challenges.commands import admin_challenge, challenge, settings_summary
 from bot.features.challenges.jobs import TICKS
 
-FEATURE = Feature(name="challenges", groups=[challenge, admin_challenge], ticks=TICKS,
-                  settings_summary=settings_summary)
+FEATURE = Feature(
+    name="challenges",
+    groups=[challenge, admin_challenge],
+    ticks=TICKS,
+    settings_summary=settings_summary,
+)

@@ -23,7 +23,10 @@ async def post_due(tc: TickContext) -> None:
     async with tc.session_factory() as session:
         if await service.reveal_due(session, now):
             await session.commit()
-        due = [(community.id, day) for community, day in await service.due_communities(session, now, tc.grace)]
+        due = [
+            (community.id, day)
+            for community, day in await service.due_communities(session, now, tc.grace)
+        ]
     for community_id, day in due:
         async with tc.session_factory() as session:
             try:
@@ -35,8 +38,11 @@ async def post_due(tc: TickContext) -> None:
                 await session.commit()
             except Exception:
                 await session.rollback()
-                log.exception("challenge post for community %s on %s failed; retrying next tick",
-                              community_id, day)
+                log.exception(
+                    "challenge post for community %s on %s failed; retrying next tick",
+                    community_id,
+                    day,
+                )
 
 
 TICKS = [Tick("challenges.post", timedelta(minutes=1), post_due)]

@@ -37,7 +37,9 @@ def k_factor(answers_so_far: int) -> float:
 def updated(member_rating: float, difficulty: int, correct: bool, answers_so_far: int) -> float:
     """The member's new rating after one answer."""
     score = 1.0 if correct else 0.0
-    return member_rating + k_factor(answers_so_far) * (score - expected_score(member_rating, difficulty))
+    return member_rating + k_factor(answers_so_far) * (
+        score - expected_score(member_rating, difficulty)
+    )
 
 
 def level(member_rating: float) -> int:

@@ -48,21 +48,27 @@ def answer_hint(item: ChallengeItem, prefix: str, *, practice: bool = False) -> 
     if item.kind == "choice":
         return f"Press a button, or type `{prefix}challenge answer B{flag}`."
     if item.kind == "numeric":
-        return (f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}. "
-                "0.25, .25, 1/4, 25% and 2.5e-1 all work.")
+        return (
+            f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}. "
+            "0.25, .25, 1/4, 25% and 2.5e-1 all work."
+        )
     return f"Answer with `{prefix}challenge answer YOUR ANSWER{flag}` (a word or short phrase)."
 
 
 def answer_buttons(item: ChallengeItem, action: str, owner_id: int) -> tuple[Button, ...]:
     if item.kind != "choice":
         return ()
-    return tuple(Button(LETTERS[i], action_id(action, owner_id, LETTERS[i]), style="primary")
-                 for i in range(len(item.choices)))
+    return tuple(
+        Button(LETTERS[i], action_id(action, owner_id, LETTERS[i]), style="primary")
+        for i in range(len(item.choices))
+    )
 
 
 def _meta(item: ChallengeItem) -> tuple[Field, ...]:
-    return (Field("Topic", topic_label(item.topic), inline=True),
-            Field("Difficulty", difficulty_label(item.difficulty), inline=True))
+    return (
+        Field("Topic", topic_label(item.topic), inline=True),
+        Field("Difficulty", difficulty_label(item.difficulty), inline=True),
+    )
 
 
 def daily_post(item: ChallengeItem, post_id: int, day: date, *, prefix: str, reveal: str) -> Reply:
@@ -88,13 +94,19 @@ def reveal_post(item: ChallengeItem, day: date, stats: RevealStats) -> Reply:
         share = f"{stats.correct} of {stats.answered} answered correctly ({stats.correct / stats.answered:.0%})."
     else:
         share = "Nobody answered this one."
-    fields = [Field("Answer", item.answer_text), Field("Why", item.explanation.strip()),
-              Field("Results", share)]
+    fields = [
+        Field("Answer", item.answer_text),
+        Field("Why", item.explanation.strip()),
+        Field("Results", share),
+    ]
     if stats.first_solvers:
         fields.append(Field("First correct", ", ".join(mention(u) for u in stats.first_solvers)))
     fields.append(Field("Read more", item.source))
-    return Reply(title=f"Answer to the challenge of {day:%A %d %B}", text=item.prompt.strip(),
-                 fields=tuple(fields))
+    return Reply(
+        title=f"Answer to the challenge of {day:%A %d %B}",
+        text=item.prompt.strip(),
+        fields=tuple(fields),
+    )
 
 
 def practice_post(item: ChallengeItem, practice_id: int, *, prefix: str, rating_note: str) -> Reply:
@@ -110,7 +122,11 @@ def practice_post(item: ChallengeItem, practice_id: int, *, prefix: str, rating_
 
 def preview(item: ChallengeItem, heading: str) -> Reply:
     """An admin's look at an item, answer and all (only ever sent ephemerally)."""
-    fields = [*_meta(item), Field("Id", f"`{item.id}`", inline=True), Field("Answer", item.answer_text)]
+    fields = [
+        *_meta(item),
+        Field("Id", f"`{item.id}`", inline=True),
+        Field("Answer", item.answer_text),
+    ]
     if item.kind == "numeric":
         fields.append(Field("Format and tolerance", f"{item.format}; ± {item.tolerance:g}"))
     if item.accept:

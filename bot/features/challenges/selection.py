@@ -102,14 +102,21 @@ def _closest(items: Sequence[ChallengeItem], target: int) -> list[ChallengeItem]
     return [i for i in items if abs(i.difficulty - target) == best]
 
 
-def _generated(families: Sequence[Family], target: int, rng: random.Random,
-               used: Collection[str], *, within: int | None = 1) -> ChallengeItem | None:
+def _generated(
+    families: Sequence[Family],
+    target: int,
+    rng: random.Random,
+    used: Collection[str],
+    *,
+    within: int | None = 1,
+) -> ChallengeItem | None:
     near = [f for f in families if within is None or abs(f.difficulty - target) <= within]
     if not near:
         return None
     best = min(abs(f.difficulty - target) for f in near)
-    family = rng.choice(sorted((f for f in near if abs(f.difficulty - target) == best),
-                               key=lambda f: f.name))
+    family = rng.choice(
+        sorted((f for f in near if abs(f.difficulty - target) == best), key=lambda f: f.name)
+    )
     for _ in range(20):
         item = family.generate(rng.randrange(MAX_SEED))
         if item.id not in used:
@@ -117,12 +124,21 @@ def _generated(families: Sequence[Family], target: int, rng: random.Random,
     return None
 
 
-def pick(catalogue: Catalogue, topics: Sequence[str], target: int, rng: random.Random,
-         used: Collection[str], *, generated_share: float = GENERATED_SHARE) -> ChallengeItem:
+def pick(
+    catalogue: Catalogue,
+    topics: Sequence[str],
+    target: int,
+    rng: random.Random,
+    used: Collection[str],
+    *,
+    generated_share: float = GENERATED_SHARE,
+) -> ChallengeItem:
     """The first topic (in order) that has an unused item; within it, the closest difficulty."""
     want_generated = rng.random() < generated_share
     for topic in topics:
-        curated = _closest([i for i in catalogue.items if i.topic == topic and i.id not in used], target)
+        curated = _closest(
+            [i for i in catalogue.items if i.topic == topic and i.id not in used], target
+        )
         families = [f for f in catalogue.families if f.topic == topic]
         choices: list[ChallengeItem | None] = []
         if want_generated:
@@ -143,8 +159,9 @@ def pick(catalogue: Catalogue, topics: Sequence[str], target: int, rng: random.R
     return fallback
 
 
-def daily_item(catalogue: Catalogue, community_id: int, day: date, target: int,
-               used: Collection[str]) -> ChallengeItem:
+def daily_item(
+    catalogue: Catalogue, community_id: int, day: date, target: int, used: Collection[str]
+) -> ChallengeItem:
     """Community `community_id`'s challenge for local date `day` (see the module docstring)."""
     rotation = topic_rotation(catalogue, community_id)
     start = day.toordinal() % len(rotation)
@@ -153,8 +170,14 @@ def daily_item(catalogue: Catalogue, community_id: int, day: date, target: int,
     return pick(catalogue, ordered, target, rng, used)
 
 
-def practice_item(catalogue: Catalogue, member_id: int, serial: int, topic: str | None, target: int,
-                  used: Collection[str]) -> ChallengeItem | None:
+def practice_item(
+    catalogue: Catalogue,
+    member_id: int,
+    serial: int,
+    topic: str | None,
+    target: int,
+    used: Collection[str],
+) -> ChallengeItem | None:
     """A practice item for a member: the given topic (or a random one) near `target`.
 
     Returns None when the topic has nothing the member has not seen recently and no
@@ -166,12 +189,16 @@ def practice_item(catalogue: Catalogue, member_id: int, serial: int, topic: str 
         topic = rng.choice(topics)
     if topic not in topics:
         return None
-    curated = _closest([i for i in catalogue.items if i.topic == topic and i.id not in used], target)
+    curated = _closest(
+        [i for i in catalogue.items if i.topic == topic and i.id not in used], target
+    )
     families = [f for f in catalogue.families if f.topic == topic]
     generated = _generated(families, target, rng, used, within=None)
     if not curated:
         return generated
-    if generated is None or abs(generated.difficulty - target) > abs(curated[0].difficulty - target):
+    if generated is None or abs(generated.difficulty - target) > abs(
+        curated[0].difficulty - target
+    ):
         return rng.choice(curated)
     # Both are as close to the target: either is fine, so alternate at random.
     return rng.choice(curated) if rng.random() < 0.5 else generated

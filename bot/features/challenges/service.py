@@ -55,7 +55,10 @@ log = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FIRST_SOLVERS = 3
-MILESTONE_COUNTS = (("basics", 10, "challenge-correct-basics-10"), ("math", 20, "challenge-correct-math-20"))
+MILESTONE_COUNTS = (
+    ("basics", 10, "challenge-correct-basics-10"),
+    ("math", 20, "challenge-correct-math-20"),
+)
 STREAK_MILESTONE = (10, "challenge-streak-10")
 
 
@@ -87,7 +90,9 @@ class Config:
 
 async def _settings_row(session: AsyncSession, community_id: int) -> ChallengeSettings | None:
     return (
-        await session.execute(select(ChallengeSettings).where(ChallengeSettings.community_id == community_id))
+        await session.execute(
+            select(ChallengeSettings).where(ChallengeSettings.community_id == community_id)
+        )
     ).scalar_one_or_none()
 
 
@@ -95,8 +100,11 @@ async def config(session: AsyncSession, community_id: int) -> Config:
     row = await _settings_row(session, community_id)
     if row is None:
         return Config()
-    return Config(tuple(row.days.split(",")) if row.days else (),
-                  tuple(int(x) for x in row.ramp.split(",")), row.reveal_time)
+    return Config(
+        tuple(row.days.split(",")) if row.days else (),
+        tuple(int(x) for x in row.ramp.split(",")),
+        row.reveal_time,
+    )
 
 
 async def _editable_settings(session: AsyncSession, community_id: int) -> ChallengeSettings:
@@ -131,7 +139,9 @@ def parse_ramp(text: str) -> tuple[int, ...]:
     """Five (Mon–Fri) or seven (Mon–Sun) difficulties 1–5; weekends default to 3."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if len(parts) not in (5, 7) or not all(p.isdigit() and 1 <= int(p) <= 5 for p in parts):
-        raise InvalidInput("Give 5 (Mon–Fri) or 7 (Mon–Sun) difficulties from 1 to 5, like 1,2,3,4,5.")
+        raise InvalidInput(
+            "Give 5 (Mon–Fri) or 7 (Mon–Sun) difficulties from 1 to 5, like 1,2,3,4,5."
+        )
     values = [int(p) for p in parts]
     return tuple(values + [3, 3] if len(values) == 5 else values)
 
@@ -166,7 +176,9 @@ def reveal_due_at(community: Community, cfg: Config, posted_at: datetime) -> dat
         return None
     day = posted_at.astimezone(ZoneInfo(community.timezone)).date()
     for offset in range(2):
-        candidate = local_datetime(day + timedelta(days=offset), cfg.reveal_time, community.timezone)
+        candidate = local_datetime(
+            day + timedelta(days=offset), cfg.reveal_time, community.timezone
+        )
         if candidate > posted_at:
             return candidate
     return local_datetime(day + timedelta(days=2), cfg.reveal_time, community.timezone)
@@ -192,10 +204,17 @@ async def recent_items(session: AsyncSession, community_id: int, day: date) -> s
     return {i for i in (await session.execute(stmt)).scalars() if i}
 
 
-async def choose(session: AsyncSession, community_id: int, day: date, cfg: Config,
-                 catalogue: Catalogue | None = None) -> ChallengeItem:
+async def choose(
+    session: AsyncSession,
+    community_id: int,
+    day: date,
+    cfg: Config,
+    catalogue: Catalogue | None = None,
+) -> ChallengeItem:
     used = await recent_items(session, community_id, day)
-    return daily_item(catalogue or default_catalogue(), community_id, day, cfg.target_difficulty(day), used)
+    return daily_item(
+        catalogue or default_catalogue(), community_id, day, cfg.target_difficulty(day), used
+    )
 
 
 def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> ChallengeItem:
@@ -208,14 +227,22 @@ def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> Challeng
 async def post_for(session: AsyncSession, community_id: int, day: date) -> ChallengePost | None:
     return (
         await session.execute(
-            select(ChallengePost).where(ChallengePost.community_id == community_id,
-                                        ChallengePost.local_date == day)
+            select(ChallengePost).where(
+                ChallengePost.community_id == community_id, ChallengePost.local_date == day
+            )
         )
     ).scalar_one_or_none()
 
 
-async def publish(session: AsyncSession, community: Community, day: date, *, now: datetime,
-                  prefix: str, catalogue: Catalogue | None = None) -> ChallengePost | None:
+async def publish(
+    session: AsyncSession,
+    community: Community,
+    day: date,
+    *,
+    now: datetime,
+    prefix: str,
+    catalogue: Catalogue | None = None,
+) -> ChallengePost | None:
     """Post community's challenge for local `day`; None when that day already has a post (or a skip).
 
     The post row is inserted with ON CONFLICT DO NOTHING on (community, day) in the same unit of
@@ -227,13 +254,23 @@ async def publish(session: AsyncSession, community: Community, day: date, *, now
     cfg = await config(session, community.id)
     item = await choose(session, community.id, day, cfg, catalogue)
     values = {
-        "community_id": community.id, "local_date": day, "status": POST_OPEN, "item_id": item.id,
-        "topic": item.topic, "step": item.step, "difficulty": item.difficulty, "channel_id": channel,
-        "posted_at": now, "reveal_at": reveal_due_at(community, cfg, now),
+        "community_id": community.id,
+        "local_date": day,
+        "status": POST_OPEN,
+        "item_id": item.id,
+        "topic": item.topic,
+        "step": item.step,
+        "difficulty": item.difficulty,
+        "channel_id": channel,
+        "posted_at": now,
+        "reveal_at": reveal_due_at(community, cfg, now),
     }
-    stmt = (_insert(session)(ChallengePost).values(**values)
-            .on_conflict_do_nothing(index_elements=["community_id", "local_date"])
-            .returning(ChallengePost.id))
+    stmt = (
+        _insert(session)(ChallengePost)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["community_id", "local_date"])
+        .returning(ChallengePost.id)
+    )
     post_id = (await session.execute(stmt)).scalar_one_or_none()
     if post_id is None:
         return None
@@ -241,23 +278,33 @@ async def publish(session: AsyncSession, community: Community, day: date, *, now
     assert post is not None
     earlier = (
         await session.execute(
-            select(ChallengePost).where(ChallengePost.community_id == community.id,
-                                        ChallengePost.status == POST_OPEN,
-                                        ChallengePost.id != post.id)
+            select(ChallengePost)
+            .where(
+                ChallengePost.community_id == community.id,
+                ChallengePost.status == POST_OPEN,
+                ChallengePost.id != post.id,
+            )
             .order_by(ChallengePost.local_date)
         )
     ).scalars()
     for previous in list(earlier):
         await reveal(session, community, previous, now=now, catalogue=catalogue)
     reply = daily_post(item, post.id, day, prefix=prefix, reveal=describe_reveal(community, post))
-    await enqueue(session, community, Target.in_channel(channel), reply,
-                  dedupe_key=f"challenge:{community.id}:{day.isoformat()}", now=now)
+    await enqueue(
+        session,
+        community,
+        Target.in_channel(channel),
+        reply,
+        dedupe_key=f"challenge:{community.id}:{day.isoformat()}",
+        now=now,
+    )
     log.info("challenge %s posted for community %s on %s", item.id, community.id, day)
     return post
 
 
-async def due_communities(session: AsyncSession, now: datetime, grace: timedelta
-                          ) -> list[tuple[Community, date]]:
+async def due_communities(
+    session: AsyncSession, now: datetime, grace: timedelta
+) -> list[tuple[Community, date]]:
     """Communities whose challenge is due now, found by a few queries whatever their number.
 
     Due means: a challenge channel is set, the local day is a challenge day, its challenge
@@ -266,9 +313,16 @@ async def due_communities(session: AsyncSession, now: datetime, grace: timedelta
     today; 1 = yesterday, only when the grace window reaches back past a zone's midnight)
     selects exactly the due communities.
     """
-    with_channel = and_(CommunityChannel.community_id == Community.id, CommunityChannel.purpose == "challenge")
-    zones = list((await session.execute(
-        select(Community.timezone).distinct().join(CommunityChannel, with_channel))).scalars())
+    with_channel = and_(
+        CommunityChannel.community_id == Community.id, CommunityChannel.purpose == "challenge"
+    )
+    zones = list(
+        (
+            await session.execute(
+                select(Community.timezone).distinct().join(CommunityChannel, with_channel)
+            )
+        ).scalars()
+    )
     branches: dict[int, list[ColumnElement[bool]]] = {}
     for tz in zones:
         local_now = now.astimezone(ZoneInfo(tz))
@@ -284,16 +338,22 @@ async def due_communities(session: AsyncSession, now: datetime, grace: timedelta
             on_day = ChallengeSettings.days.contains(weekday)
             if weekday in DEFAULT_DAYS:
                 on_day = or_(ChallengeSettings.id.is_(None), on_day)
-            conditions += [on_day, ~exists().where(ChallengePost.community_id == Community.id,
-                                                   ChallengePost.local_date == day)]
+            conditions += [
+                on_day,
+                ~exists().where(
+                    ChallengePost.community_id == Community.id, ChallengePost.local_date == day
+                ),
+            ]
             branches.setdefault((local_now.date() - day).days, []).append(and_(*conditions))
             day += timedelta(days=1)
     due: list[tuple[Community, date]] = []
     for days_ago, conditions in sorted(branches.items(), reverse=True):
         stmt = (
-            select(Community).join(CommunityChannel, with_channel)
+            select(Community)
+            .join(CommunityChannel, with_channel)
             .outerjoin(ChallengeSettings, ChallengeSettings.community_id == Community.id)
-            .where(or_(*conditions)).order_by(Community.id)
+            .where(or_(*conditions))
+            .order_by(Community.id)
         )
         for community in (await session.execute(stmt)).scalars():
             day = now.astimezone(ZoneInfo(community.timezone)).date() - timedelta(days=days_ago)
@@ -303,8 +363,14 @@ async def due_communities(session: AsyncSession, now: datetime, grace: timedelta
     return due
 
 
-async def reveal(session: AsyncSession, community: Community, post: ChallengePost, *, now: datetime,
-                 catalogue: Catalogue | None = None) -> None:
+async def reveal(
+    session: AsyncSession,
+    community: Community,
+    post: ChallengePost,
+    *,
+    now: datetime,
+    catalogue: Catalogue | None = None,
+) -> None:
     """Close a post and publish its answer, explanation, results and first solvers."""
     if post.status != POST_OPEN:
         return
@@ -315,35 +381,50 @@ async def reveal(session: AsyncSession, community: Community, post: ChallengePos
         return
     totals = (
         await session.execute(
-            select(func.count(ChallengeAttempt.id),
-                   _correct_sum())
-            .where(ChallengeAttempt.community_id == community.id, ChallengeAttempt.post_id == post.id)
+            select(func.count(ChallengeAttempt.id), _correct_sum()).where(
+                ChallengeAttempt.community_id == community.id, ChallengeAttempt.post_id == post.id
+            )
         )
     ).one()
     solvers = (
         await session.execute(
             select(Member.platform_user_id)
             .join(ChallengeAttempt, ChallengeAttempt.member_id == Member.id)
-            .where(ChallengeAttempt.community_id == community.id, ChallengeAttempt.post_id == post.id,
-                   ChallengeAttempt.correct.is_(True))
+            .where(
+                ChallengeAttempt.community_id == community.id,
+                ChallengeAttempt.post_id == post.id,
+                ChallengeAttempt.correct.is_(True),
+            )
             .order_by(ChallengeAttempt.created_at, ChallengeAttempt.id)
             .limit(FIRST_SOLVERS)
         )
     ).scalars()
-    stats = RevealStats(answered=int(totals[0]), correct=int(totals[1]), first_solvers=list(solvers))
-    await enqueue(session, community, Target.in_channel(post.channel_id),
-                  reveal_post(item, post.local_date, stats),
-                  dedupe_key=f"challenge-reveal:{post.id}", now=now)
+    stats = RevealStats(
+        answered=int(totals[0]), correct=int(totals[1]), first_solvers=list(solvers)
+    )
+    await enqueue(
+        session,
+        community,
+        Target.in_channel(post.channel_id),
+        reveal_post(item, post.local_date, stats),
+        dedupe_key=f"challenge-reveal:{post.id}",
+        now=now,
+    )
 
 
-async def reveal_due(session: AsyncSession, now: datetime, catalogue: Catalogue | None = None) -> int:
+async def reveal_due(
+    session: AsyncSession, now: datetime, catalogue: Catalogue | None = None
+) -> int:
     """Reveal every open post whose configured reveal time has come."""
     rows = (
         await session.execute(
             select(ChallengePost, Community)
             .join(Community, Community.id == ChallengePost.community_id)
-            .where(ChallengePost.status == POST_OPEN, ChallengePost.reveal_at.is_not(None),
-                   ChallengePost.reveal_at <= now)
+            .where(
+                ChallengePost.status == POST_OPEN,
+                ChallengePost.reveal_at.is_not(None),
+                ChallengePost.reveal_at <= now,
+            )
             .order_by(ChallengePost.id)
         )
     ).all()
@@ -352,31 +433,42 @@ async def reveal_due(session: AsyncSession, now: datetime, catalogue: Catalogue 
     return len(rows)
 
 
-async def skip_day(session: AsyncSession, community: Community, day: date, *, now: datetime) -> None:
+async def skip_day(
+    session: AsyncSession, community: Community, day: date, *, now: datetime
+) -> None:
     """Mark `day` as skipped so nothing is posted; refuses when the challenge is already out."""
     existing = await post_for(session, community.id, day)
     if existing is None:
-        stmt = (_insert(session)(ChallengePost)
-                .values(community_id=community.id, local_date=day, status=POST_SKIPPED, posted_at=now)
-                .on_conflict_do_nothing(index_elements=["community_id", "local_date"]))
+        stmt = (
+            _insert(session)(ChallengePost)
+            .values(community_id=community.id, local_date=day, status=POST_SKIPPED, posted_at=now)
+            .on_conflict_do_nothing(index_elements=["community_id", "local_date"])
+        )
         if (await session.execute(stmt)).rowcount:
             return
         existing = await post_for(session, community.id, day)
         assert existing is not None
     if existing.status == POST_SKIPPED:
         raise InvalidInput(f"{day:%A %d %B} is already skipped.")
-    raise InvalidInput(f"Today's challenge is already posted ({local_time(existing.posted_at, community.timezone)}); "
-                       "skip-today only stops a post that hasn't gone out.")
+    raise InvalidInput(
+        f"Today's challenge is already posted ({local_time(existing.posted_at, community.timezone)}); "
+        "skip-today only stops a post that hasn't gone out."
+    )
 
 
 async def unskip_day(session: AsyncSession, community_id: int, day: date) -> None:
-    await session.execute(delete(ChallengePost).where(ChallengePost.community_id == community_id,
-                                                      ChallengePost.local_date == day,
-                                                      ChallengePost.status == POST_SKIPPED))
+    await session.execute(
+        delete(ChallengePost).where(
+            ChallengePost.community_id == community_id,
+            ChallengePost.local_date == day,
+            ChallengePost.status == POST_SKIPPED,
+        )
+    )
 
 
-async def next_post_time(session: AsyncSession, community: Community, now: datetime,
-                         grace: timedelta = timedelta(0)) -> tuple[date, datetime] | None:
+async def next_post_time(
+    session: AsyncSession, community: Community, now: datetime, grace: timedelta = timedelta(0)
+) -> tuple[date, datetime] | None:
     """When the next challenge will be posted (None if no challenge day is configured).
 
     A day whose challenge time passed less than `grace` ago still counts: the tick catches it up.
@@ -384,11 +476,15 @@ async def next_post_time(session: AsyncSession, community: Community, now: datet
     cfg = await config(session, community.id)
     today = local_today(community, now)
     taken = set(
-        (await session.execute(
-            select(ChallengePost.local_date).where(ChallengePost.community_id == community.id,
-                                                   ChallengePost.local_date >= today,
-                                                   ChallengePost.local_date <= today + timedelta(days=14))
-        )).scalars()
+        (
+            await session.execute(
+                select(ChallengePost.local_date).where(
+                    ChallengePost.community_id == community.id,
+                    ChallengePost.local_date >= today,
+                    ChallengePost.local_date <= today + timedelta(days=14),
+                )
+            )
+        ).scalars()
     )
     for offset in range(15):
         day = today + timedelta(days=offset)
@@ -407,27 +503,35 @@ async def open_post(session: AsyncSession, community_id: int) -> ChallengePost |
         await session.execute(
             select(ChallengePost)
             .where(ChallengePost.community_id == community_id, ChallengePost.status == POST_OPEN)
-            .order_by(ChallengePost.local_date.desc()).limit(1)
+            .order_by(ChallengePost.local_date.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
 
 
 async def scoped_post(session: AsyncSession, community_id: int, post_id: int) -> ChallengePost:
     post = (
-        await session.execute(select(ChallengePost).where(ChallengePost.community_id == community_id,
-                                                          ChallengePost.id == post_id))
+        await session.execute(
+            select(ChallengePost).where(
+                ChallengePost.community_id == community_id, ChallengePost.id == post_id
+            )
+        )
     ).scalar_one_or_none()
     if post is None or post.status == POST_SKIPPED:
         raise NotFound("That challenge doesn't exist in this community.")
     return post
 
 
-async def attempt_of(session: AsyncSession, member: Member, post: ChallengePost) -> ChallengeAttempt | None:
+async def attempt_of(
+    session: AsyncSession, member: Member, post: ChallengePost
+) -> ChallengeAttempt | None:
     return (
         await session.execute(
-            select(ChallengeAttempt).where(ChallengeAttempt.community_id == member.community_id,
-                                           ChallengeAttempt.post_id == post.id,
-                                           ChallengeAttempt.member_id == member.id)
+            select(ChallengeAttempt).where(
+                ChallengeAttempt.community_id == member.community_id,
+                ChallengeAttempt.post_id == post.id,
+                ChallengeAttempt.member_id == member.id,
+            )
         )
     ).scalar_one_or_none()
 
@@ -447,29 +551,48 @@ class Outcome:
 
 def _already(attempt: ChallengeAttempt) -> NotAllowed:
     verdict = "right" if attempt.correct else "not right"
-    return NotAllowed(f"You've already answered this challenge ('{attempt.answer}', {verdict}). "
-                      "One attempt per challenge — the answer comes with the reveal.")
+    return NotAllowed(
+        f"You've already answered this challenge ('{attempt.answer}', {verdict}). "
+        "One attempt per challenge — the answer comes with the reveal."
+    )
 
 
-async def answer(session: AsyncSession, member: Member, post: ChallengePost, raw: str, *,
-                 now: datetime, catalogue: Catalogue | None = None) -> Outcome:
+async def answer(
+    session: AsyncSession,
+    member: Member,
+    post: ChallengePost,
+    raw: str,
+    *,
+    now: datetime,
+    catalogue: Catalogue | None = None,
+) -> Outcome:
     """Grade a member's one attempt at a posted challenge.
 
     Unreadable input raises InvalidInput before anything is stored, so it costs no attempt.
     The unique (post, member) constraint is the last word on "one attempt".
     """
     if post.status != POST_OPEN:
-        raise NotAllowed("This challenge is closed and its answer has been revealed. "
-                         "`challenge today` shows the current one.")
+        raise NotAllowed(
+            "This challenge is closed and its answer has been revealed. "
+            "`challenge today` shows the current one."
+        )
     previous = await attempt_of(session, member, post)
     if previous is not None:
         raise _already(previous)
     item = item_of(post, catalogue)
     result = grade(item, raw)
-    stmt = (_insert(session)(ChallengeAttempt)
-            .values(community_id=member.community_id, post_id=post.id, member_id=member.id,
-                    answer=result.given[:200], correct=result.correct, created_at=now)
-            .on_conflict_do_nothing(index_elements=["post_id", "member_id"]))
+    stmt = (
+        _insert(session)(ChallengeAttempt)
+        .values(
+            community_id=member.community_id,
+            post_id=post.id,
+            member_id=member.id,
+            answer=result.given[:200],
+            correct=result.correct,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["post_id", "member_id"])
+    )
     if not (await session.execute(stmt)).rowcount:
         previous = await attempt_of(session, member, post)
         assert previous is not None
@@ -481,17 +604,21 @@ async def answer(session: AsyncSession, member: Member, post: ChallengePost, raw
     return outcome
 
 
-async def _milestones(session: AsyncSession, member: Member, outcome: Outcome, *, now: datetime
-                      ) -> list[Milestone]:
+async def _milestones(
+    session: AsyncSession, member: Member, outcome: Outcome, *, now: datetime
+) -> list[Milestone]:
     earned: list[Milestone] = []
     if outcome.correct and outcome.item.step in {step for step, _, _ in MILESTONE_COUNTS}:
         count = (
             await session.execute(
                 select(func.count(ChallengeAttempt.id))
                 .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-                .where(ChallengeAttempt.community_id == member.community_id,
-                       ChallengeAttempt.member_id == member.id, ChallengeAttempt.correct.is_(True),
-                       ChallengePost.step == outcome.item.step)
+                .where(
+                    ChallengeAttempt.community_id == member.community_id,
+                    ChallengeAttempt.member_id == member.id,
+                    ChallengeAttempt.correct.is_(True),
+                    ChallengePost.step == outcome.item.step,
+                )
             )
         ).scalar_one()
         for step, needed, key in MILESTONE_COUNTS:
@@ -510,18 +637,27 @@ async def _milestones(session: AsyncSession, member: Member, outcome: Outcome, *
 # --- ratings ---------------------------------------------------------------------------------------
 
 
-async def update_rating(session: AsyncSession, member: Member, item: ChallengeItem, correct: bool, *,
-                        now: datetime) -> tuple[float, float]:
+async def update_rating(
+    session: AsyncSession, member: Member, item: ChallengeItem, correct: bool, *, now: datetime
+) -> tuple[float, float]:
     row = (
         await session.execute(
-            select(TopicRating).where(TopicRating.community_id == member.community_id,
-                                      TopicRating.member_id == member.id,
-                                      TopicRating.topic == item.topic)
+            select(TopicRating).where(
+                TopicRating.community_id == member.community_id,
+                TopicRating.member_id == member.id,
+                TopicRating.topic == item.topic,
+            )
         )
     ).scalar_one_or_none()
     if row is None:
-        row = TopicRating(community_id=member.community_id, member_id=member.id, topic=item.topic,
-                          rating=rating.START, answers=0, updated_at=now)
+        row = TopicRating(
+            community_id=member.community_id,
+            member_id=member.id,
+            topic=item.topic,
+            rating=rating.START,
+            answers=0,
+            updated_at=now,
+        )
         session.add(row)
     before = row.rating
     row.rating = rating.updated(before, item.difficulty, correct, row.answers)
@@ -533,8 +669,11 @@ async def update_rating(session: AsyncSession, member: Member, item: ChallengeIt
 
 async def ratings_of(session: AsyncSession, member: Member) -> dict[str, TopicRating]:
     rows = (
-        await session.execute(select(TopicRating).where(TopicRating.community_id == member.community_id,
-                                                        TopicRating.member_id == member.id))
+        await session.execute(
+            select(TopicRating).where(
+                TopicRating.community_id == member.community_id, TopicRating.member_id == member.id
+            )
+        )
     ).scalars()
     return {r.topic: r for r in rows}
 
@@ -542,26 +681,50 @@ async def ratings_of(session: AsyncSession, member: Member) -> dict[str, TopicRa
 # --- practice ----------------------------------------------------------------------------------------
 
 
-async def start_practice(session: AsyncSession, member: Member, *, topic: str | None,
-                         difficulty: int | None, now: datetime, catalogue: Catalogue | None = None
-                         ) -> tuple[PracticeItem, ChallengeItem]:
+async def start_practice(
+    session: AsyncSession,
+    member: Member,
+    *,
+    topic: str | None,
+    difficulty: int | None,
+    now: datetime,
+    catalogue: Catalogue | None = None,
+) -> tuple[PracticeItem, ChallengeItem]:
     """Hand the member an ungraded item near their level on `topic` (or a topic of our choosing)."""
     cat = catalogue or default_catalogue()
     if topic is not None and topic not in cat.topics:
-        raise NotFound(f"There are no practice questions on {topic} yet. Topics: {', '.join(cat.topics)}.")
+        raise NotFound(
+            f"There are no practice questions on {topic} yet. Topics: {', '.join(cat.topics)}."
+        )
     serial = (
-        await session.execute(select(func.count(PracticeItem.id)).where(
-            PracticeItem.community_id == member.community_id, PracticeItem.member_id == member.id))
+        await session.execute(
+            select(func.count(PracticeItem.id)).where(
+                PracticeItem.community_id == member.community_id,
+                PracticeItem.member_id == member.id,
+            )
+        )
     ).scalar_one()
     seen = set(
-        (await session.execute(select(PracticeItem.item_id).where(
-            PracticeItem.community_id == member.community_id, PracticeItem.member_id == member.id,
-            PracticeItem.created_at >= now - timedelta(days=NO_REPEAT_DAYS)))).scalars()
+        (
+            await session.execute(
+                select(PracticeItem.item_id).where(
+                    PracticeItem.community_id == member.community_id,
+                    PracticeItem.member_id == member.id,
+                    PracticeItem.created_at >= now - timedelta(days=NO_REPEAT_DAYS),
+                )
+            )
+        ).scalars()
     )
     # Never the open daily challenge: practice shows the explanation.
     open_items = set(
-        (await session.execute(select(ChallengePost.item_id).where(
-            ChallengePost.community_id == member.community_id, ChallengePost.status == POST_OPEN))).scalars()
+        (
+            await session.execute(
+                select(ChallengePost.item_id).where(
+                    ChallengePost.community_id == member.community_id,
+                    ChallengePost.status == POST_OPEN,
+                )
+            )
+        ).scalars()
     )
     ratings = await ratings_of(session, member)
     chosen_topic = topic
@@ -573,9 +736,16 @@ async def start_practice(session: AsyncSession, member: Member, *, topic: str | 
         target = rating.level(current.rating if current else rating.START)
     item = practice_item(cat, member.id, serial, chosen_topic, target, seen | open_items)
     if item is None:
-        raise NotFound(f"You've practised every {chosen_topic} question lately — try another --topic.")
-    row = PracticeItem(community_id=member.community_id, member_id=member.id, item_id=item.id,
-                       topic=item.topic, created_at=now)
+        raise NotFound(
+            f"You've practised every {chosen_topic} question lately — try another --topic."
+        )
+    row = PracticeItem(
+        community_id=member.community_id,
+        member_id=member.id,
+        item_id=item.id,
+        topic=item.topic,
+        created_at=now,
+    )
     session.add(row)
     await session.flush()
     return row, item
@@ -583,33 +753,53 @@ async def start_practice(session: AsyncSession, member: Member, *, topic: str | 
 
 async def practice_by_id(session: AsyncSession, member: Member, practice_id: int) -> PracticeItem:
     row = (
-        await session.execute(select(PracticeItem).where(PracticeItem.community_id == member.community_id,
-                                                         PracticeItem.id == practice_id))
+        await session.execute(
+            select(PracticeItem).where(
+                PracticeItem.community_id == member.community_id, PracticeItem.id == practice_id
+            )
+        )
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("That practice question doesn't exist.")
     if row.member_id != member.id:
-        raise NotAllowed("That practice question is someone else's — `challenge practice` gets you your own.")
+        raise NotAllowed(
+            "That practice question is someone else's — `challenge practice` gets you your own."
+        )
     return row
 
 
 async def latest_practice(session: AsyncSession, member: Member) -> PracticeItem:
     row = (
         await session.execute(
-            select(PracticeItem).where(PracticeItem.community_id == member.community_id,
-                                       PracticeItem.member_id == member.id)
-            .order_by(PracticeItem.id.desc()).limit(1)
+            select(PracticeItem)
+            .where(
+                PracticeItem.community_id == member.community_id,
+                PracticeItem.member_id == member.id,
+            )
+            .order_by(PracticeItem.id.desc())
+            .limit(1)
         )
     ).scalar_one_or_none()
     if row is None or row.answered_at is not None:
-        raise NotFound("You have no practice question waiting — `challenge practice` gives you one.")
+        raise NotFound(
+            "You have no practice question waiting — `challenge practice` gives you one."
+        )
     return row
 
 
-async def answer_practice(session: AsyncSession, member: Member, row: PracticeItem, raw: str, *,
-                          now: datetime, catalogue: Catalogue | None = None) -> Outcome:
+async def answer_practice(
+    session: AsyncSession,
+    member: Member,
+    row: PracticeItem,
+    raw: str,
+    *,
+    now: datetime,
+    catalogue: Catalogue | None = None,
+) -> Outcome:
     if row.answered_at is not None:
-        raise NotAllowed("You've answered that practice question — `challenge practice` gives you another.")
+        raise NotAllowed(
+            "You've answered that practice question — `challenge practice` gives you another."
+        )
     item = (catalogue or default_catalogue()).item(row.item_id)
     if item is None:
         raise NotFound("That practice question is no longer in the bank.")
@@ -632,14 +822,22 @@ async def streaks(session: AsyncSession, member: Member) -> tuple[int, int]:
     posts = (
         await session.execute(
             select(ChallengePost.id, ChallengePost.status)
-            .where(ChallengePost.community_id == member.community_id, ChallengePost.status != POST_SKIPPED)
+            .where(
+                ChallengePost.community_id == member.community_id,
+                ChallengePost.status != POST_SKIPPED,
+            )
             .order_by(ChallengePost.local_date)
         )
     ).all()
     answered = set(
-        (await session.execute(select(ChallengeAttempt.post_id).where(
-            ChallengeAttempt.community_id == member.community_id,
-            ChallengeAttempt.member_id == member.id))).scalars()
+        (
+            await session.execute(
+                select(ChallengeAttempt.post_id).where(
+                    ChallengeAttempt.community_id == member.community_id,
+                    ChallengeAttempt.member_id == member.id,
+                )
+            )
+        ).scalars()
     )
     run = best = 0
     for index, (post_id, status) in enumerate(posts):
@@ -672,27 +870,40 @@ class Stats:
 async def stats(session: AsyncSession, member: Member) -> Stats:
     rows = (
         await session.execute(
-            select(ChallengePost.topic, func.count(ChallengeAttempt.id),
-                   _correct_sum())
+            select(ChallengePost.topic, func.count(ChallengeAttempt.id), _correct_sum())
             .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-            .where(ChallengeAttempt.community_id == member.community_id,
-                   ChallengeAttempt.member_id == member.id)
+            .where(
+                ChallengeAttempt.community_id == member.community_id,
+                ChallengeAttempt.member_id == member.id,
+            )
             .group_by(ChallengePost.topic)
         )
     ).all()
     graded = {topic: (int(n), int(ok)) for topic, n, ok in rows}
     ratings = await ratings_of(session, member)
     topics = sorted(set(graded) | set(ratings))
-    per_topic = [TopicStats(t, *graded.get(t, (0, 0)), ratings[t].rating if t in ratings else None)
-                 for t in topics]
+    per_topic = [
+        TopicStats(t, *graded.get(t, (0, 0)), ratings[t].rating if t in ratings else None)
+        for t in topics
+    ]
     practised = (
-        await session.execute(select(func.count(PracticeItem.id)).where(
-            PracticeItem.community_id == member.community_id, PracticeItem.member_id == member.id,
-            PracticeItem.answered_at.is_not(None)))
+        await session.execute(
+            select(func.count(PracticeItem.id)).where(
+                PracticeItem.community_id == member.community_id,
+                PracticeItem.member_id == member.id,
+                PracticeItem.answered_at.is_not(None),
+            )
+        )
     ).scalar_one()
     current, best = await streaks(session, member)
-    return Stats(answered=sum(n for n, _ in graded.values()), correct=sum(ok for _, ok in graded.values()),
-                 streak=current, best_streak=best, practised=int(practised), topics=per_topic)
+    return Stats(
+        answered=sum(n for n, _ in graded.values()),
+        correct=sum(ok for _, ok in graded.values()),
+        streak=current,
+        best_streak=best,
+        practised=int(practised),
+        topics=per_topic,
+    )
 
 
 @dataclass(frozen=True)
@@ -705,7 +916,9 @@ class Standing:
     last_correct_at: datetime
 
 
-async def leaderboard(session: AsyncSession, community_id: int, since: date | None) -> list[Standing]:
+async def leaderboard(
+    session: AsyncSession, community_id: int, since: date | None
+) -> list[Standing]:
     """Correct graded answers per member on posts from local date `since` on (None: all time).
 
     Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the score first
@@ -717,19 +930,32 @@ async def leaderboard(session: AsyncSession, community_id: int, since: date | No
         select(Member.id, Member.platform_user_id, Member.display_name, points, last)
         .join(ChallengeAttempt, ChallengeAttempt.member_id == Member.id)
         .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-        .where(ChallengeAttempt.community_id == community_id, Member.community_id == community_id,
-               ChallengeAttempt.correct.is_(True))
+        .where(
+            ChallengeAttempt.community_id == community_id,
+            Member.community_id == community_id,
+            ChallengeAttempt.correct.is_(True),
+        )
         .group_by(Member.id, Member.platform_user_id, Member.display_name)
     )
     if since is not None:
         stmt = stmt.where(ChallengePost.local_date >= since)
-    rows = sorted((await session.execute(stmt)).all(),
-                  key=lambda r: (-r.points, _aware(r.last), r.display_name.lower(), r.id))
+    rows = sorted(
+        (await session.execute(stmt)).all(),
+        key=lambda r: (-r.points, _aware(r.last), r.display_name.lower(), r.id),
+    )
     out: list[Standing] = []
     for position, row in enumerate(rows, start=1):
         rank = out[-1].rank if out and out[-1].points == row.points else position
-        out.append(Standing(rank, row.id, row.platform_user_id, row.display_name, int(row.points),
-                            _aware(row.last)))
+        out.append(
+            Standing(
+                rank,
+                row.id,
+                row.platform_user_id,
+                row.display_name,
+                int(row.points),
+                _aware(row.last),
+            )
+        )
     return out
 
 

@@ -82,14 +82,17 @@ async def test_daily_flow_end_to_end(console: ConsoleHarness, app: App, clock: M
     assert "Pick one of" in await console.say("challenge leaderboard --week --all")
 
 
-async def test_the_reveal_comes_with_the_next_post(console: ConsoleHarness, app: App,
-                                                   clock: ManualClock) -> None:
+async def test_the_reveal_comes_with_the_next_post(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
     await console.say("admin set channel challenge #ml-daily", "admin challenge post-now")
     _, item = await _open_item(app)
     await _answer_right(console, item)
     clock.set(datetime(2026, 3, 3, 8, 55, tzinfo=UTC))
     out = await console.say("/wait 10m")
-    assert out.index("Answer to the challenge of Monday 02 March") < out.index("Daily challenge — Tuesday 03 March")
+    assert out.index("Answer to the challenge of Monday 02 March") < out.index(
+        "Daily challenge — Tuesday 03 March"
+    )
     assert "Results: 1 of 1 answered correctly (100%)." in out
 
 
@@ -120,7 +123,11 @@ async def test_admin_commands(console: ConsoleHarness, app: App, clock: ManualCl
     assert "Off — no challenge channel set" in await console.say("admin show")
     assert "no challenge channel yet" in await console.say("admin challenge post-now")
     preview = await console.say("admin challenge preview calculus-07")
-    assert "Preview of calculus-07" in preview and "Answer: 0.25" in preview and "Explanation:" in preview
+    assert (
+        "Preview of calculus-07" in preview
+        and "Answer: 0.25" in preview
+        and "Explanation:" in preview
+    )
     assert "There's no challenge 'nope-1'" in await console.say("admin challenge preview nope-1")
     nxt = await console.say("admin challenge preview")
     assert "Next challenge: Mon 02 Mar 09:00 (UTC)" in nxt and "Answer: " in nxt
@@ -132,7 +139,9 @@ async def test_admin_commands(console: ConsoleHarness, app: App, clock: ManualCl
     assert "already posted" in await console.say("admin challenge skip-today")
     assert "Daily challenge —" not in await console.say("/wait 2h")  # 09:00 passes: no second post
 
-    assert "Challenges will be posted on Mon, Wed." in await console.say("admin set challenge-days wed,mon")
+    assert "Challenges will be posted on Mon, Wed." in await console.say(
+        "admin set challenge-days wed,mon"
+    )
     ramp = await console.say("admin set challenge-difficulty 2,2,3,3,4")
     assert "Mon 2 · Tue 2 · Wed 3 · Thu 3 · Fri 4 · Sat 3 · Sun 3" in ramp
     assert "Give 5" in await console.say("admin set challenge-difficulty 9")
@@ -150,6 +159,10 @@ async def test_admin_commands(console: ConsoleHarness, app: App, clock: ManualCl
     assert "── #ml-daily ──" in await console.say("admin challenge post-now")
 
     await console.as_member("mallory")
-    for line in ("admin challenge post-now", "admin challenge skip-today", "admin challenge preview",
-                 "admin set challenge-days mon"):
+    for line in (
+        "admin challenge post-now",
+        "admin challenge skip-today",
+        "admin challenge preview",
+        "admin set challenge-days mon",
+    ):
         assert "Only community admins can run" in await console.say(line), line

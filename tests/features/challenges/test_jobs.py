@@ -20,8 +20,8 @@ from tests.features.challenges import factories
 TICK = "challenges.post"
 # (external id, zone, challenge time, challenge days or None for the default Mon–Fri)
 COMMUNITIES = (
-    ("nyc", "America/New_York", time(9, 0), None),        # DST starts Sun 2026-03-08
-    ("tokyo", "Asia/Tokyo", time(8, 0), None),            # posts at 23:00 UTC the day before
+    ("nyc", "America/New_York", time(9, 0), None),  # DST starts Sun 2026-03-08
+    ("tokyo", "Asia/Tokyo", time(8, 0), None),  # posts at 23:00 UTC the day before
     ("berlin", "Europe/Berlin", time(18, 45), "mon,wed,fri,sat"),
 )
 
@@ -38,7 +38,9 @@ def _expected(tz: str, at: time, days: str | None, start: datetime, end: datetim
     return out
 
 
-async def test_two_weeks_three_zones_one_post_per_challenge_day(app: App, clock: ManualClock) -> None:
+async def test_two_weeks_three_zones_one_post_per_challenge_day(
+    app: App, clock: ManualClock
+) -> None:
     start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     end = start + timedelta(days=14)
     clock.set(start)
@@ -70,7 +72,9 @@ async def test_two_weeks_three_zones_one_post_per_challenge_day(app: App, clock:
             await app.scheduler.run_tick(TICK)
 
     async with app.session_factory() as session:
-        posts = list((await session.execute(select(ChallengePost).order_by(ChallengePost.id))).scalars())
+        posts = list(
+            (await session.execute(select(ChallengePost).order_by(ChallengePost.id))).scalars()
+        )
         keys = await factories.outbox_keys(session)
     assert all(p.community_id != silent.id for p in posts)
     for external, tz, at, days in COMMUNITIES:
@@ -85,7 +89,9 @@ async def test_two_weeks_three_zones_one_post_per_challenge_day(app: App, clock:
             assert keys.count(f"challenge:{ids[external]}:{p.local_date.isoformat()}") == 1
         # Every post but the last was revealed when the next one went out, once.
         assert [p.status for p in mine[:-1]] == [POST_REVEALED] * (len(mine) - 1)
-        assert Counter(k for k in keys if k.startswith("challenge-reveal:")).most_common(1)[0][1] == 1
+        assert (
+            Counter(k for k in keys if k.startswith("challenge-reveal:")).most_common(1)[0][1] == 1
+        )
         assert len({p.item_id for p in mine}) == len(mine)
     nyc = [p for p in posts if p.community_id == ids["nyc"]]
     # The DST change moved the UTC posting hour, not the local one.
@@ -102,8 +108,9 @@ async def _count_posts(app: App) -> tuple[int, int]:
     return posts, outbox
 
 
-async def test_restart_and_second_process_at_the_posting_minute(app: App, clock: ManualClock,
-                                                                settings: Settings) -> None:
+async def test_restart_and_second_process_at_the_posting_minute(
+    app: App, clock: ManualClock, settings: Settings
+) -> None:
     async with app.session_factory() as session:
         await factories.community(session, "c", at=time(9, 0))
         await session.commit()
@@ -137,7 +144,9 @@ async def test_late_tick_catches_up_within_grace_only(app: App, clock: ManualClo
     assert await _count_posts(app) == (1, 1)
 
 
-async def test_posting_just_before_midnight_survives_the_date_change(app: App, clock: ManualClock) -> None:
+async def test_posting_just_before_midnight_survives_the_date_change(
+    app: App, clock: ManualClock
+) -> None:
     async with app.session_factory() as session:
         row = await factories.community(session, "late", tz="Europe/Berlin", at=time(23, 50))
         await session.commit()

@@ -9,7 +9,9 @@ from bot.features.challenges import rating
 
 def test_a_newcomer_is_even_with_a_medium_item() -> None:
     assert rating.expected_score(rating.START, 3) == pytest.approx(0.5)
-    assert rating.expected_score(rating.START, 1) > 0.8 > 0.2 > rating.expected_score(rating.START, 5)
+    assert (
+        rating.expected_score(rating.START, 1) > 0.8 > 0.2 > rating.expected_score(rating.START, 5)
+    )
 
 
 def test_updates_reward_surprises_more_than_the_expected() -> None:
@@ -28,7 +30,9 @@ def test_the_rating_settles_after_ten_answers() -> None:
     assert rating.updated(1000, 3, True, 10) - 1000 == pytest.approx(12)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(600, 1), (850, 2), (1000, 3), (1150, 4), (1300, 5), (1900, 5)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(600, 1), (850, 2), (1000, 3), (1150, 4), (1300, 5), (1900, 5)]
+)
 def test_level_maps_a_rating_to_a_difficulty(value: float, expected: int) -> None:
     assert rating.level(value) == expected
 

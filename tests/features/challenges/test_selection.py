@@ -48,14 +48,18 @@ def test_no_item_repeats_within_sixty_days() -> None:
 
 
 def test_a_small_bank_is_stretched_by_generated_problems_not_repeats() -> None:
-    tiny = Catalogue(tuple(i for i in default_catalogue().items if i.topic == "calculus")[:6],
-                     (FAMILIES["dot-product"],))
+    tiny = Catalogue(
+        tuple(i for i in default_catalogue().items if i.topic == "calculus")[:6],
+        (FAMILIES["dot-product"],),
+    )
     history = _run(tiny, 1, 120)
     by_id = defaultdict(list)
     for day, item in history:
         by_id[item.id].append(day)
     for item_id, days in by_id.items():
-        assert all((b - a).days >= NO_REPEAT_DAYS for a, b in zip(days, days[1:], strict=False)), item_id
+        assert all((b - a).days >= NO_REPEAT_DAYS for a, b in zip(days, days[1:], strict=False)), (
+            item_id
+        )
     assert sum(i.id.startswith("gen-") for _, i in history) >= len(history) - 12
 
 
@@ -103,8 +107,13 @@ async def test_the_service_feeds_the_last_sixty_days_into_selection(app: App) ->
         where = await factories.community(session, "c")
         cfg = await service.config(session, where.id)
         first = await service.choose(session, where.id, START, cfg)
-        await factories.post(session, where, START - timedelta(days=NO_REPEAT_DAYS - 1), first.id,
-                             posted_at=datetime.combine(START, time(9), tzinfo=UTC))
+        await factories.post(
+            session,
+            where,
+            START - timedelta(days=NO_REPEAT_DAYS - 1),
+            first.id,
+            posted_at=datetime.combine(START, time(9), tzinfo=UTC),
+        )
         assert (await service.choose(session, where.id, START, cfg)).id != first.id
         # Posted 60 days before: free again, and the choice goes back to what it was.
         post = (await session.execute(select(ChallengePost))).scalar_one()

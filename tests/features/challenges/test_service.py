@@ -48,7 +48,9 @@ async def _setup(session: AsyncSession, *names: str) -> tuple[Community, list[Me
 
 
 async def _attempts(session: AsyncSession) -> list[ChallengeAttempt]:
-    return list((await session.execute(select(ChallengeAttempt).order_by(ChallengeAttempt.id))).scalars())
+    return list(
+        (await session.execute(select(ChallengeAttempt).order_by(ChallengeAttempt.id))).scalars()
+    )
 
 
 @pytest.mark.parametrize("typed", ["0.25", ".25", "1/4", "25%", "2.5e-1", " 0.2500 "])
@@ -69,7 +71,9 @@ async def test_unreadable_input_costs_no_attempt_and_a_second_attempt_is_refused
         assert await _attempts(session) == []
         first = await service.answer(session, ada, post, "0.3", now=AT_NINE)
         assert not first.correct
-        with pytest.raises(NotAllowed, match=r"already answered this challenge \('0.3', not right\)"):
+        with pytest.raises(
+            NotAllowed, match=r"already answered this challenge \('0.3', not right\)"
+        ):
             await service.answer(session, ada, post, "0.25", now=AT_NINE + timedelta(minutes=1))
         attempts = await _attempts(session)
     assert [(a.answer, a.correct) for a in attempts] == [("0.3", False)]
@@ -83,8 +87,13 @@ async def test_choice_and_short_answers(app: App) -> None:
         assert not (await service.answer(session, bob, choice, "A", now=AT_NINE)).correct
         with pytest.raises(InvalidInput, match="Answer with a letter A–"):
             await service.answer(session, cy, choice, "Z", now=AT_NINE)
-        short = await factories.post(session, where, MONDAY + timedelta(days=1), "linear-algebra-04",
-                                     posted_at=AT_NINE + timedelta(days=1))
+        short = await factories.post(
+            session,
+            where,
+            MONDAY + timedelta(days=1),
+            "linear-algebra-04",
+            posted_at=AT_NINE + timedelta(days=1),
+        )
         assert (await service.answer(session, cy, short, "2 x 4", now=AT_NINE)).correct
 
 
@@ -101,7 +110,9 @@ async def test_reveal_shows_answer_share_first_solvers_and_source(app: App) -> N
     async with app.session_factory() as session:
         where, members = await _setup(session, "ada", "bob", "cy", "dee", "eve")
         post = await factories.post(session, where, MONDAY, "calculus-07", posted_at=AT_NINE)
-        for minutes, (m, typed) in enumerate(zip(members, ["0.3", "1/4", "25%", ".25", "0.25"], strict=True)):
+        for minutes, (m, typed) in enumerate(
+            zip(members, ["0.3", "1/4", "25%", ".25", "0.25"], strict=True)
+        ):
             await service.answer(session, m, post, typed, now=AT_NINE + timedelta(minutes=minutes))
         await service.reveal(session, where, post, now=AT_NINE + timedelta(days=1))
         await service.reveal(session, where, post, now=AT_NINE + timedelta(days=1))  # idempotent
@@ -135,7 +146,8 @@ async def test_the_daily_post_hides_answer_and_source(app: App, clock: ManualClo
     assert "Topic" in str(payload["fields"]) and "Difficulty" in str(payload["fields"])
     if item.kind == "choice":
         assert [b["action"] for b in payload["buttons"]] == [
-            f"challenge.answer:{post.id}:{letter}" for letter in "ABCDE"[: len(item.choices)]]
+            f"challenge.answer:{post.id}:{letter}" for letter in "ABCDE"[: len(item.choices)]
+        ]
         assert "A) " in payload["text"].replace("**", "")
     else:
         assert "`/pivot challenge answer" in payload["footer"]
@@ -169,30 +181,57 @@ async def _week(session: AsyncSession, where: Community, days: list[date]) -> li
     posts = []
     for day in days:
         posted = datetime.combine(day, time(9, 0), tzinfo=UTC)
-        posts.append(await factories.post(session, where, day, f"gen-dot-product-{day.toordinal()}",
-                                          posted_at=posted, status=POST_REVEALED))
+        posts.append(
+            await factories.post(
+                session,
+                where,
+                day,
+                f"gen-dot-product-{day.toordinal()}",
+                posted_at=posted,
+                status=POST_REVEALED,
+            )
+        )
     return posts
 
 
 async def test_streaks_skip_weekends_and_admin_skips_but_not_missed_days(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada,) = await _setup(session, "ada")
-        week1 = [MONDAY + timedelta(days=i) for i in range(5)]          # Mon 2 – Fri 6 March
-        week2 = [MONDAY + timedelta(days=7 + i) for i in (0, 2, 3)]     # Mon 9, Wed 11, Thu 12
+        week1 = [MONDAY + timedelta(days=i) for i in range(5)]  # Mon 2 – Fri 6 March
+        week2 = [MONDAY + timedelta(days=7 + i) for i in (0, 2, 3)]  # Mon 9, Wed 11, Thu 12
         posts = await _week(session, where, week1 + week2)
         # Tuesday 10 March: the admins skipped it; it has a skip marker and no item.
-        session.add(ChallengePost(community_id=where.id, local_date=date(2026, 3, 10), status=POST_SKIPPED,
-                                  posted_at=AT_NINE))
+        session.add(
+            ChallengePost(
+                community_id=where.id,
+                local_date=date(2026, 3, 10),
+                status=POST_SKIPPED,
+                posted_at=AT_NINE,
+            )
+        )
         answered = [0, 1, 3, 4, 5, 6, 7]  # misses Wednesday 4 March
         for i in answered:
-            session.add(ChallengeAttempt(community_id=where.id, post_id=posts[i].id, member_id=ada.id,
-                                         answer="1", correct=False, created_at=posts[i].posted_at))
+            session.add(
+                ChallengeAttempt(
+                    community_id=where.id,
+                    post_id=posts[i].id,
+                    member_id=ada.id,
+                    answer="1",
+                    correct=False,
+                    created_at=posts[i].posted_at,
+                )
+            )
         await session.flush()
         # Thu, Fri, (weekend), Mon, (skipped Tue), Wed, Thu: five in a row.
         assert await service.streaks(session, ada) == (5, 5)
         # A new challenge is open and not answered yet: the streak still stands.
-        today = await factories.post(session, where, date(2026, 3, 13), "gen-dot-product-1",
-                                     posted_at=datetime(2026, 3, 13, 9, 0, tzinfo=UTC))
+        today = await factories.post(
+            session,
+            where,
+            date(2026, 3, 13),
+            "gen-dot-product-1",
+            posted_at=datetime(2026, 3, 13, 9, 0, tzinfo=UTC),
+        )
         assert await service.streaks(session, ada) == (5, 5)
         # Revealed without an answer from ada: the streak is broken, the best remains.
         await service.reveal(session, where, today, now=datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
@@ -202,13 +241,30 @@ async def test_streaks_skip_weekends_and_admin_skips_but_not_missed_days(app: Ap
 async def test_the_streak_milestone_is_checked_at_ten(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada,) = await _setup(session, "ada")
-        days = [MONDAY + timedelta(days=i) for i in range(14) if (MONDAY + timedelta(days=i)).weekday() < 5]
+        days = [
+            MONDAY + timedelta(days=i)
+            for i in range(14)
+            if (MONDAY + timedelta(days=i)).weekday() < 5
+        ]
         posts = await _week(session, where, days[:9])
         for p in posts:
-            session.add(ChallengeAttempt(community_id=where.id, post_id=p.id, member_id=ada.id, answer="1",
-                                         correct=False, created_at=p.posted_at))
-        tenth = await factories.post(session, where, days[9], "calculus-07",
-                                     posted_at=datetime.combine(days[9], time(9), tzinfo=UTC))
+            session.add(
+                ChallengeAttempt(
+                    community_id=where.id,
+                    post_id=p.id,
+                    member_id=ada.id,
+                    answer="1",
+                    correct=False,
+                    created_at=p.posted_at,
+                )
+            )
+        tenth = await factories.post(
+            session,
+            where,
+            days[9],
+            "calculus-07",
+            posted_at=datetime.combine(days[9], time(9), tzinfo=UTC),
+        )
         outcome = await service.answer(session, ada, tenth, "0.9", now=tenth.posted_at)
         checks = list((await session.execute(select(MilestoneCheck.milestone_id))).scalars())
     assert outcome.streak == 10 and not outcome.correct
@@ -226,8 +282,13 @@ async def test_correct_answers_feed_the_basics_and_math_milestones(app: App) -> 
                 if family == "softmax-component" and i >= 10:
                     continue
                 item_id = f"gen-{family}-{i}"
-                post = await factories.post(session, where, (day + timedelta(days=40 * offset)).date(),
-                                            item_id, posted_at=day)
+                post = await factories.post(
+                    session,
+                    where,
+                    (day + timedelta(days=40 * offset)).date(),
+                    item_id,
+                    posted_at=day,
+                )
                 item = default_catalogue().item(item_id)
                 assert item is not None
                 outcome = await service.answer(session, ada, post, right(item), now=day)
@@ -244,15 +305,23 @@ async def test_correct_answers_feed_the_basics_and_math_milestones(app: App) -> 
 async def test_graded_and_practice_answers_move_the_topic_rating(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada,) = await _setup(session, "ada")
-        post = await factories.post(session, where, MONDAY, "probability-06", posted_at=AT_NINE)  # difficulty 3
+        post = await factories.post(
+            session, where, MONDAY, "probability-06", posted_at=AT_NINE
+        )  # difficulty 3
         outcome = await service.answer(session, ada, post, "B", now=AT_NINE)
         assert (round(outcome.rating_before), round(outcome.rating_after)) == (1000, 1024)
-        row, item = await service.start_practice(session, ada, topic="probability", difficulty=3, now=AT_NINE)
+        row, item = await service.start_practice(
+            session, ada, topic="probability", difficulty=3, now=AT_NINE
+        )
         practised = await service.answer_practice(session, ada, row, wrong(item), now=AT_NINE)
         assert not practised.correct and practised.rating_before == outcome.rating_after
         assert practised.rating_after < practised.rating_before
         rating = (await session.execute(select(TopicRating))).scalar_one()
-        assert (rating.topic, rating.answers, rating.rating) == ("probability", 2, practised.rating_after)
+        assert (rating.topic, rating.answers, rating.rating) == (
+            "probability",
+            2,
+            practised.rating_after,
+        )
         with pytest.raises(NotAllowed, match="answered that practice question"):
             await service.answer_practice(session, ada, row, right(item), now=AT_NINE)
         # Practice never counts towards streaks or standings.
@@ -261,22 +330,50 @@ async def test_graded_and_practice_answers_move_the_topic_rating(app: App) -> No
         assert [(s.name, s.points) for s in board] == [("ada", 1)]
 
 
-async def test_practice_follows_the_members_level_and_never_serves_the_open_challenge(app: App) -> None:
+async def test_practice_follows_the_members_level_and_never_serves_the_open_challenge(
+    app: App,
+) -> None:
     async with app.session_factory() as session:
         where, (ada,) = await _setup(session, "ada")
-        session.add(TopicRating(community_id=where.id, member_id=ada.id, topic="statistics", rating=1310.0,
-                                answers=12, updated_at=AT_NINE))
+        session.add(
+            TopicRating(
+                community_id=where.id,
+                member_id=ada.id,
+                topic="statistics",
+                rating=1310.0,
+                answers=12,
+                updated_at=AT_NINE,
+            )
+        )
         await session.flush()
-        strong = [(await service.start_practice(session, ada, topic="statistics", difficulty=None,
-                                                now=AT_NINE))[1] for _ in range(4)]
+        strong = [
+            (
+                await service.start_practice(
+                    session, ada, topic="statistics", difficulty=None, now=AT_NINE
+                )
+            )[1]
+            for _ in range(4)
+        ]
         assert all(item.difficulty >= 4 for item in strong)
-        easy = [(await service.start_practice(session, ada, topic="calculus", difficulty=1,
-                                              now=AT_NINE))[1] for _ in range(2)]
+        easy = [
+            (
+                await service.start_practice(
+                    session, ada, topic="calculus", difficulty=1, now=AT_NINE
+                )
+            )[1]
+            for _ in range(2)
+        ]
         assert all(item.difficulty == 1 for item in easy)
         assert len({i.id for i in strong + easy}) == 6  # nothing repeats for the member
         open_post = await factories.post(session, where, MONDAY, "calculus-07", posted_at=AT_NINE)
-        served = {(await service.start_practice(session, ada, topic="calculus", difficulty=2,
-                                                now=AT_NINE))[1].id for _ in range(12)}
+        served = {
+            (
+                await service.start_practice(
+                    session, ada, topic="calculus", difficulty=2, now=AT_NINE
+                )
+            )[1].id
+            for _ in range(12)
+        }
         assert open_post.item_id not in served
 
 
@@ -286,28 +383,62 @@ async def test_practice_follows_the_members_level_and_never_serves_the_open_chal
 async def test_leaderboard_ties_share_a_rank_and_list_who_got_there_first(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada, bob, cy, dee) = await _setup(session, "ada", "bob", "cy", "dee")
-        old = await factories.post(session, where, date(2026, 2, 20), "gen-dot-product-1",
-                                   posted_at=datetime(2026, 2, 20, 9, tzinfo=UTC), status=POST_REVEALED)
-        mon = await factories.post(session, where, MONDAY, "gen-dot-product-2", posted_at=AT_NINE,
-                                   status=POST_REVEALED)
-        tue = await factories.post(session, where, MONDAY + timedelta(days=1), "gen-dot-product-3",
-                                   posted_at=AT_NINE + timedelta(days=1))
+        old = await factories.post(
+            session,
+            where,
+            date(2026, 2, 20),
+            "gen-dot-product-1",
+            posted_at=datetime(2026, 2, 20, 9, tzinfo=UTC),
+            status=POST_REVEALED,
+        )
+        mon = await factories.post(
+            session, where, MONDAY, "gen-dot-product-2", posted_at=AT_NINE, status=POST_REVEALED
+        )
+        tue = await factories.post(
+            session,
+            where,
+            MONDAY + timedelta(days=1),
+            "gen-dot-product-3",
+            posted_at=AT_NINE + timedelta(days=1),
+        )
         answers = [  # (post, member, correct, minutes after the post)
-            (old, dee, True, 1), (old, cy, True, 2),
-            (mon, ada, True, 5), (mon, bob, True, 1), (mon, cy, True, 9), (mon, dee, False, 2),
-            (tue, ada, True, 1), (tue, bob, True, 30), (tue, cy, False, 3),
+            (old, dee, True, 1),
+            (old, cy, True, 2),
+            (mon, ada, True, 5),
+            (mon, bob, True, 1),
+            (mon, cy, True, 9),
+            (mon, dee, False, 2),
+            (tue, ada, True, 1),
+            (tue, bob, True, 30),
+            (tue, cy, False, 3),
         ]
         for post, who, correct, minutes in answers:
-            session.add(ChallengeAttempt(community_id=where.id, post_id=post.id, member_id=who.id, answer="x",
-                                         correct=correct, created_at=post.posted_at + timedelta(minutes=minutes)))
+            session.add(
+                ChallengeAttempt(
+                    community_id=where.id,
+                    post_id=post.id,
+                    member_id=who.id,
+                    answer="x",
+                    correct=correct,
+                    created_at=post.posted_at + timedelta(minutes=minutes),
+                )
+            )
         await session.flush()
         week = await service.leaderboard(session, where.id, MONDAY)
         all_time = await service.leaderboard(session, where.id, None)
     # This week: ada and bob tie on 2 (ada reached 2 first, on Tuesday at 09:01); cy has 1.
-    assert [(s.rank, s.name, s.points) for s in week] == [(1, "ada", 2), (1, "bob", 2), (3, "cy", 1)]
+    assert [(s.rank, s.name, s.points) for s in week] == [
+        (1, "ada", 2),
+        (1, "bob", 2),
+        (3, "cy", 1),
+    ]
     # All time: cy (2, last correct Monday) before ada and bob (2, Tuesday); dee 1.
     assert [(s.rank, s.name, s.points) for s in all_time] == [
-        (1, "cy", 2), (1, "ada", 2), (1, "bob", 2), (4, "dee", 1)]
+        (1, "cy", 2),
+        (1, "ada", 2),
+        (1, "bob", 2),
+        (4, "dee", 1),
+    ]
 
 
 async def test_days_and_ramp_settings_are_validated(app: App) -> None:
