@@ -964,3 +964,69 @@ def _aware(value: datetime) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+
+async def export_member_data(
+    session: AsyncSession, member: Member
+) -> dict[str, list[dict[str, object]]]:
+    """Everything this feature stores about one member, as plain data (the privacy export)."""
+    attempts = (
+        await session.execute(
+            select(ChallengeAttempt, ChallengePost.local_date, ChallengePost.item_id)
+            .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
+            .where(
+                ChallengeAttempt.community_id == member.community_id,
+                ChallengeAttempt.member_id == member.id,
+            )
+            .order_by(ChallengeAttempt.id)
+        )
+    ).all()
+    practice = (
+        await session.execute(
+            select(PracticeItem)
+            .where(
+                PracticeItem.community_id == member.community_id,
+                PracticeItem.member_id == member.id,
+            )
+            .order_by(PracticeItem.id)
+        )
+    ).scalars()
+    ratings = await ratings_of(session, member)
+    return {
+        "attempts": [
+            {
+                "date": day.isoformat(),
+                "item": item_id,
+                "answer": a.answer,
+                "correct": a.correct,
+                "at": a.created_at.isoformat(),
+            }
+            for a, day, item_id in attempts
+        ],
+        "practice": [
+            {
+                "item": p.item_id,
+                "answer": p.answer,
+                "correct": p.correct,
+                "at": p.created_at.isoformat(),
+            }
+            for p in practice
+        ],
+        "ratings": [
+            {"topic": t, "rating": round(r.rating, 1), "answers": r.answers}
+            for t, r in sorted(ratings.items())
+        ],
+    }
+
+
+async def delete_member_data(session: AsyncSession, member: Member) -> None:
+    """Forget a member's answers, practice and ratings (the privacy delete)."""
+    for model in (ChallengeAttempt, PracticeItem, TopicRating):
+        await session.execute(
+            delete(model).where(
+                model.community_id == member.community_id, model.member_id == member.id
+            )
+        )
