@@ -170,3 +170,26 @@ async def test_skip_today_and_post_now(app: App, clock: ManualClock) -> None:
         assert await service.open_post(session, row.id) is None
         outbox = list((await session.execute(select(OutboxMessage))).scalars())
     assert outbox == []
+
+
+async def test_a_challenge_time_skipped_by_dst_posts_just_after_the_gap(
+    app: App, clock: ManualClock
+) -> None:
+    """02:30 does not exist in New York on 2026-03-08; that day's post goes out at 03:30 EDT."""
+    async with app.session_factory() as session:
+        row = await factories.community(session, "ny", tz="America/New_York", at=time(2, 30))
+        await service.set_days(session, row.id, "daily")
+        await session.commit()
+    for day in (7, 8, 9):
+        for hour in range(5, 10):
+            clock.set(datetime(2026, 3, day, hour, 30, tzinfo=UTC))
+            await app.scheduler.run_tick(TICK)
+    async with app.session_factory() as session:
+        posts = list(
+            (
+                await session.execute(select(ChallengePost).order_by(ChallengePost.local_date))
+            ).scalars()
+        )
+    local = [p.posted_at.astimezone(ZoneInfo("America/New_York")) for p in posts]
+    assert [p.local_date.day for p in posts] == [7, 8, 9]
+    assert [f"{t:%H:%M}" for t in local] == ["02:30", "03:30", "02:30"]
