@@ -194,7 +194,7 @@ def describe_reveal(community: Community, post: ChallengePost) -> str:
 
 
 async def recent_items(session: AsyncSession, community_id: int, day: date) -> set[str]:
-    """Items posted in this community within the no-repeat window before (and on) `day`."""
+    """Items posted in this community within the no-repeat window on either side of `day`."""
     stmt = select(ChallengePost.item_id).where(
         ChallengePost.community_id == community_id,
         ChallengePost.item_id.is_not(None),
