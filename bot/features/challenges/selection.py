@@ -8,9 +8,9 @@ see the same history pick the same item):
   day D takes position D.toordinal() of it, so consecutive days differ in topic;
 - difficulty: the community's ramp gives a target per weekday (default Mon 1 →
   Fri 5); the item closest to the target wins;
-- source: about one day in three draws a generated problem (a family of that topic
-  within one level of the target, with a fresh seed); otherwise the curated bank;
-  either falls back to the other;
+- source: on about half the days whose topic has a generated family within one level
+  of the target, a generated problem (fresh seed); otherwise the curated bank; either
+  falls back to the other (with the full bank, roughly one post in six is generated);
 - no item posted in the community in the last 60 days is chosen again; a topic with
   nothing near the target takes its closest item (a generated family at another
   difficulty if need be); only a topic with nothing left at all passes its day to
@@ -32,7 +32,7 @@ from bot.features.challenges.bank import GENERATED_PREFIX, STEPS, ChallengeItem,
 from bot.features.challenges.generators import FAMILIES, Family, parse_generated_id
 
 NO_REPEAT_DAYS = 60
-GENERATED_SHARE = 0.3
+GENERATED_SHARE = 0.5
 MAX_SEED = 1_000_000
 
 
