@@ -46,7 +46,7 @@ def answer_hint(item: ChallengeItem, prefix: str, *, practice: bool = False) -> 
     """How to answer this item; multiple choice adds typing as a second way."""
     flag = " --practice" if practice else ""
     if item.kind == "choice":
-        return f"Press a button, or type `{prefix}challenge answer B{flag}`."
+        return f"Press a button, or type `{prefix}challenge answer LETTER{flag}`."
     if item.kind == "numeric":
         return (
             f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}. "
