@@ -1,1 +1,13 @@
-"""Challenges: a validated question bank, generated math problems and answer grading."""
+"""Challenges: a validated question bank, generated math problems and answer grading,
+the daily post with its reveal, practice, ratings, streaks and leaderboards."""
+
+from bot.core.feature import Feature
+from bot.features.challenges.commands import admin_challenge, challenge, settings_summary
+from bot.features.challenges.jobs import TICKS
+
+FEATURE = Feature(
+    name="challenges",
+    groups=[challenge, admin_challenge],
+    ticks=TICKS,
+    settings_summary=settings_summary,
+)

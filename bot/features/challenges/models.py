@@ -1,0 +1,127 @@
+"""Tables of the daily challenge: settings, posts, attempts, practice and ratings.
+
+The constraints carry the rules: one post per community per local day, one graded
+attempt per member per post, one rating per member per topic.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.core.db import Base, UTCDateTime, utcnow
+
+DEFAULT_DAYS = "mon,tue,wed,thu,fri"
+# Target difficulty per weekday, Monday first: easy at the start of the week, hard on Friday.
+DEFAULT_RAMP = "1,2,3,4,5,3,3"
+
+POST_OPEN = "open"
+POST_REVEALED = "revealed"
+POST_SKIPPED = "skipped"
+
+
+class ChallengeSettings(Base):
+    """A community's challenge settings; a missing row means the defaults."""
+
+    __tablename__ = "challenge_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), unique=True
+    )
+    days: Mapped[str] = mapped_column(String(40), default=DEFAULT_DAYS)
+    ramp: Mapped[str] = mapped_column(String(20), default=DEFAULT_RAMP)
+    # None: the answer is revealed when the next challenge is posted.
+    reveal_time: Mapped[time | None] = mapped_column(Time(), nullable=True)
+
+
+class ChallengePost(Base):
+    """One community's challenge of one local day (or a day the admins skipped).
+
+    Topic, step and difficulty are copied from the item so statistics never need
+    the bank, and a renamed bank file cannot rewrite history.
+    """
+
+    __tablename__ = "challenge_posts"
+    __table_args__ = (
+        UniqueConstraint("community_id", "local_date"),
+        Index("ix_challenge_posts_community_item", "community_id", "item_id"),
+        Index("ix_challenge_posts_status_reveal", "status", "reveal_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=POST_OPEN)
+    item_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    difficulty: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reveal_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ChallengeAttempt(Base):
+    """A member's one graded answer to a posted challenge."""
+
+    __tablename__ = "challenge_attempts"
+    __table_args__ = (
+        UniqueConstraint("post_id", "member_id"),
+        Index("ix_challenge_attempts_member", "community_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("challenge_posts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(200))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PracticeItem(Base):
+    """An ungraded challenge handed to one member by `challenge practice`."""
+
+    __tablename__ = "challenge_practice"
+    __table_args__ = (Index("ix_challenge_practice_member", "community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TopicRating(Base):
+    """A member's Elo-style rating on one topic (see rating.py)."""
+
+    __tablename__ = "challenge_ratings"
+    __table_args__ = (UniqueConstraint("member_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[float] = mapped_column(Float)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
