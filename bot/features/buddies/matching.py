@@ -423,14 +423,14 @@ def _repair(
 
 
 def _pairs(
-    pool: _Pool, cons: _Constraints, top_k: int | None, block: int = _BLOCK
+    pool: _Pool, cons: _Constraints, top_k: int | None, block: int | None = None
 ) -> list[tuple[int, int]]:
     """The pair matching of a round: exact when top_k is None, else blocked and sparse."""
     everyone = np.arange(pool.n)
     if top_k is None:
         return _solve(pool, cons, everyone, None)
     pairs: list[tuple[int, int]] = []
-    for idx in _blocks(pool.embedding(), everyone, block):
+    for idx in _blocks(pool.embedding(), everyone, block or _BLOCK):
         pairs += _solve(pool, cons, idx, top_k)
     return _repair(pool, cons, sorted(pairs), top_k)
 
