@@ -11,7 +11,7 @@ import importlib.util
 
 from bot.core.feature import Feature
 
-NAMES: tuple[str, ...] = ("goals", "roadmap", "admin")
+NAMES: tuple[str, ...] = ("goals", "roadmap", "buddies", "admin")
 
 
 def load_all() -> list[Feature]:
