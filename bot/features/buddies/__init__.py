@@ -7,5 +7,6 @@ from bot.core.feature import Feature
 from bot.features.buddies.commands import admin_buddies, buddy, settings_summary
 from bot.features.buddies.jobs import TICKS
 
-FEATURE = Feature(name="buddies", groups=[buddy, admin_buddies], ticks=TICKS,
-                  settings_summary=settings_summary)
+FEATURE = Feature(
+    name="buddies", groups=[buddy, admin_buddies], ticks=TICKS, settings_summary=settings_summary
+)

@@ -37,8 +37,9 @@ def _utc_minutes(tz: str, windows: Sequence[tuple[time, time]], on: date) -> set
     return out
 
 
-def shared_runs(people: Sequence[tuple[str, Sequence[tuple[time, time]]]], on: date
-                ) -> list[tuple[int, int]]:
+def shared_runs(
+    people: Sequence[tuple[str, Sequence[tuple[time, time]]]], on: date
+) -> list[tuple[int, int]]:
     """Stretches everyone is available, as (UTC start minute, length), longest first."""
     if not people:
         return []
@@ -69,8 +70,9 @@ def _clock(on: date, minute: int, tz: str) -> str:
     return f"{instant.astimezone(ZoneInfo(tz)):%H:%M}"
 
 
-def overlap_sentence(names_and_zones: Sequence[tuple[str, str]], run: tuple[int, int],
-                     on: date) -> str:
+def overlap_sentence(
+    names_and_zones: Sequence[tuple[str, str]], run: tuple[int, int], on: date
+) -> str:
     """`18:00–21:00 for Ana (Europe/Berlin) = 12:00–15:00 for Ben (America/New_York)`."""
     start, length = run
     return " = ".join(
@@ -113,14 +115,20 @@ def intro_reply(people: Sequence[Person], *, on: date) -> Reply:
     if len(focuses) == len(people):
         shared = frozenset.intersection(*focuses)
         if shared:
-            reasons.append(f"you all focus on {_and(sorted(shared))}" if trio
-                           else f"you both focus on {_and(sorted(shared))}")
+            reasons.append(
+                f"you all focus on {_and(sorted(shared))}"
+                if trio
+                else f"you both focus on {_and(sorted(shared))}"
+            )
         elif any(focuses):
-            reasons.append("your focus areas differ ("
-                           + "; ".join(f"{p.member.display_name}: "
-                                       f"{', '.join(sorted(p.focus or ())) or 'open'}"
-                                       for p in people)
-                           + ") — a chance to teach each other")
+            reasons.append(
+                "your focus areas differ ("
+                + "; ".join(
+                    f"{p.member.display_name}: {', '.join(sorted(p.focus or ())) or 'open'}"
+                    for p in people
+                )
+                + ") — a chance to teach each other"
+            )
 
     runs = shared_runs([(p.tz, p.windows) for p in people], on)
     if runs:
@@ -128,8 +136,10 @@ def intro_reply(people: Sequence[Person], *, on: date) -> Reply:
         shown = "; and ".join(overlap_sentence(names, run, on) for run in runs[:2])
         reasons.append(f"you overlap {shown} — {_hours(total)} a day")
     else:
-        reasons.append("your available hours don't overlap, so start asynchronously: "
-                       "leave each other notes here and pick a time that works once a week")
+        reasons.append(
+            "your available hours don't overlap, so start asynchronously: "
+            "leave each other notes here and pick a time that works once a week"
+        )
 
     if all(p.level is not None and p.hours_per_week is not None for p in people):
         levels = ", ".join(f"{p.member.display_name} {LEVELS[p.level or 0]}" for p in people)
@@ -151,12 +161,14 @@ def intro_reply(people: Sequence[Person], *, on: date) -> Reply:
 
 
 def followup_reply(group: BuddyGroup, members: Sequence[Member]) -> Reply:
-    """"Did you meet?" with one answer per member (each member presses for themself)."""
+    """ "Did you meet?" with one answer per member (each member presses for themself)."""
     who = _and([mention(m.platform_user_id) for m in members])
     return Reply(
         title="Did you meet?",
-        text=(f"{who} — Pivot introduced you three days ago. Did you meet yet (a call, a chat, "
-              "a pairing session)? Each of you can answer for yourself."),
+        text=(
+            f"{who} — Pivot introduced you three days ago. Did you meet yet (a call, a chat, "
+            "a pairing session)? Each of you can answer for yourself."
+        ),
         buttons=(
             Button("Yes", action_id("buddy.met", group.id, "yes"), style="success"),
             Button("Not yet", action_id("buddy.met", group.id, "notyet")),

@@ -45,12 +45,19 @@ async def run_due_rounds(tc: TickContext) -> None:
                     continue
                 if tc.in_grace(settings.next_round_at, now):
                     outcome = await service.run_round(session, community, now=now)
-                    log.info("buddy round for community %s: %s groups from %s members%s",
-                             community_id, len(outcome.groups), outcome.pool,
-                             f" ({outcome.reason})" if outcome.reason else "")
+                    log.info(
+                        "buddy round for community %s: %s groups from %s members%s",
+                        community_id,
+                        len(outcome.groups),
+                        outcome.pool,
+                        f" ({outcome.reason})" if outcome.reason else "",
+                    )
                 else:
-                    log.warning("buddy round for community %s missed its slot %s; skipping to "
-                                "the next one", community_id, settings.next_round_at)
+                    log.warning(
+                        "buddy round for community %s missed its slot %s; skipping to the next one",
+                        community_id,
+                        settings.next_round_at,
+                    )
                     settings.next_round_at = service.next_slot(community, settings, after=now)
                 await session.commit()
             except Exception:
@@ -66,13 +73,14 @@ async def send_followups(tc: TickContext) -> None:
             (
                 await session.execute(
                     select(BuddyGroup)
-                    .where(BuddyGroup.followup_sent_at.is_(None),
-                           BuddyGroup.followup_due_at <= now)
+                    .where(BuddyGroup.followup_sent_at.is_(None), BuddyGroup.followup_due_at <= now)
                     .order_by(BuddyGroup.followup_due_at, BuddyGroup.id)
                     .limit(FOLLOWUP_BATCH)
                 )
             ).scalars()
         )
+        if not groups:
+            return
         for group in groups:
             group.followup_sent_at = now
             if now - group.followup_due_at > FOLLOWUP_STALE:
@@ -94,10 +102,14 @@ async def send_followups(tc: TickContext) -> None:
             community = await session.get(Community, group.community_id)
             assert community is not None
             channel = await channel_for(session, community.id, "buddies")
-            await enqueue(session, community,
-                          Target.group([m.platform_user_id for m in members], channel=channel),
-                          intro.followup_reply(group, members),
-                          dedupe_key=f"buddy-followup:{group.id}", now=now)
+            await enqueue(
+                session,
+                community,
+                Target.group([m.platform_user_id for m in members], channel=channel),
+                intro.followup_reply(group, members),
+                dedupe_key=f"buddy-followup:{group.id}",
+                now=now,
+            )
         await session.commit()
 
 

@@ -84,8 +84,14 @@ def parse_windows(text: str) -> tuple[tuple[time, time], ...]:
     windows: list[tuple[time, time]] = []
     for part in (p.strip() for p in text.split(",")):
         found = _WINDOW_RE.fullmatch(part)
-        if not found or int(found[1]) > 23 or int(found[3]) > 24 or int(found[2]) > 59 \
-                or int(found[4]) > 59 or (int(found[3]) == 24 and int(found[4]) != 0):
+        if (
+            not found
+            or int(found[1]) > 23
+            or int(found[3]) > 24
+            or int(found[2]) > 59
+            or int(found[4]) > 59
+            or (int(found[3]) == 24 and int(found[4]) != 0)
+        ):
             raise InvalidInput(
                 f"--windows must look like 07:00-09:00,19:00-22:00 — not '{part[:40]}'."
             )
@@ -165,8 +171,10 @@ class ProfileChanges:
 
     @property
     def empty(self) -> bool:
-        return all(v is None for v in (self.tz, self.level, self.focus, self.hours, self.size,
-                                        self.windows))
+        return all(
+            v is None
+            for v in (self.tz, self.level, self.focus, self.hours, self.size, self.windows)
+        )
 
 
 def _apply(profile: BuddyProfile, changes: ProfileChanges) -> None:
@@ -185,21 +193,37 @@ def _apply(profile: BuddyProfile, changes: ProfileChanges) -> None:
         profile.group_size = changes.size
     if changes.windows is not None:
         cleared = changes.windows.strip().lower() in {"none", "-", "default"}
-        profile.windows = "" if cleared else ",".join(
-            f"{a:%H:%M}-{b:%H:%M}" for a, b in parse_windows(changes.windows)
+        profile.windows = (
+            ""
+            if cleared
+            else ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in parse_windows(changes.windows))
         )
 
 
-async def join(session: AsyncSession, community: Community, member: Member,
-               changes: ProfileChanges, *, now: datetime) -> tuple[BuddyProfile, bool]:
+async def join(
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    changes: ProfileChanges,
+    *,
+    now: datetime,
+) -> tuple[BuddyProfile, bool]:
     """Opt in (or back in, keeping the old profile). Returns (profile, newly_joined)."""
     profile = await get_profile(session, member)
     newly = profile is None or not profile.active
     if profile is None:
         profile = BuddyProfile(
-            community_id=community.id, member_id=member.id,
-            timezone=member_timezone(community, member), level=0, focus="", hours_per_week=3,
-            group_size=2, windows="", active=True, paused=False, created_at=now,
+            community_id=community.id,
+            member_id=member.id,
+            timezone=member_timezone(community, member),
+            level=0,
+            focus="",
+            hours_per_week=3,
+            group_size=2,
+            windows="",
+            active=True,
+            paused=False,
+            created_at=now,
         )
         session.add(profile)
     profile.active, profile.paused, profile.paused_until = True, False, None
@@ -210,16 +234,18 @@ async def join(session: AsyncSession, community: Community, member: Member,
     return profile, newly
 
 
-async def edit_profile(session: AsyncSession, member: Member, changes: ProfileChanges, *,
-                       now: datetime) -> BuddyProfile:
+async def edit_profile(
+    session: AsyncSession, member: Member, changes: ProfileChanges, *, now: datetime
+) -> BuddyProfile:
     profile = await own_profile(session, member)
     _apply(profile, changes)
     profile.updated_at = now
     return profile
 
 
-async def pause(session: AsyncSession, member: Member, *, until: date | None, today: date,
-                now: datetime) -> BuddyProfile:
+async def pause(
+    session: AsyncSession, member: Member, *, until: date | None, today: date, now: datetime
+) -> BuddyProfile:
     profile = await own_profile(session, member)
     if until is not None and until <= today:
         raise InvalidInput(f"--until {until.isoformat()} is not in the future.")
@@ -251,14 +277,21 @@ async def block(session: AsyncSession, member: Member, other: Member, *, now: da
         await session.execute(
             select(BuddyBlock.id).where(
                 BuddyBlock.community_id == member.community_id,
-                BuddyBlock.member_id == member.id, BuddyBlock.blocked_id == other.id,
+                BuddyBlock.member_id == member.id,
+                BuddyBlock.blocked_id == other.id,
             )
         )
     ).scalar_one_or_none()
     if exists is not None:
         return False
-    session.add(BuddyBlock(community_id=member.community_id, member_id=member.id,
-                           blocked_id=other.id, created_at=now))
+    session.add(
+        BuddyBlock(
+            community_id=member.community_id,
+            member_id=member.id,
+            blocked_id=other.id,
+            created_at=now,
+        )
+    )
     current = await current_group(session, member)
     if current is not None and other.id in await _current_member_ids(session, current):
         await _leave_current(session, member, now)
@@ -278,11 +311,15 @@ async def blocked_pairs(session: AsyncSession, community_id: int) -> set[frozens
 async def _is_blocked(session: AsyncSession, community_id: int, a: int, b: int) -> bool:
     found = (
         await session.execute(
-            select(BuddyBlock.id).where(
+            select(BuddyBlock.id)
+            .where(
                 BuddyBlock.community_id == community_id,
-                or_(and_(BuddyBlock.member_id == a, BuddyBlock.blocked_id == b),
-                    and_(BuddyBlock.member_id == b, BuddyBlock.blocked_id == a)),
-            ).limit(1)
+                or_(
+                    and_(BuddyBlock.member_id == a, BuddyBlock.blocked_id == b),
+                    and_(BuddyBlock.member_id == b, BuddyBlock.blocked_id == a),
+                ),
+            )
+            .limit(1)
         )
     ).scalar_one_or_none()
     return found is not None
@@ -329,8 +366,10 @@ async def group_members(session: AsyncSession, group: BuddyGroup) -> list[Member
             await session.execute(
                 select(Member)
                 .join(BuddyGroupMember, BuddyGroupMember.member_id == Member.id)
-                .where(BuddyGroupMember.community_id == group.community_id,
-                       BuddyGroupMember.group_id == group.id)
+                .where(
+                    BuddyGroupMember.community_id == group.community_id,
+                    BuddyGroupMember.group_id == group.id,
+                )
                 .order_by(BuddyGroupMember.id)
             )
         ).scalars()
@@ -346,35 +385,46 @@ async def current_buddies(session: AsyncSession, member: Member) -> list[Member]
     return [m for m in await group_members(session, group) if m.id in ids]
 
 
-async def past_groups(session: AsyncSession, member: Member, limit: int = 10
-                      ) -> list[tuple[BuddyGroup, list[Member]]]:
+async def past_groups(
+    session: AsyncSession, member: Member, limit: int = 10
+) -> list[tuple[BuddyGroup, list[Member]]]:
     groups = list(
         (
             await session.execute(
                 select(BuddyGroup)
                 .join(BuddyGroupMember, BuddyGroupMember.group_id == BuddyGroup.id)
-                .where(BuddyGroupMember.community_id == member.community_id,
-                       BuddyGroupMember.member_id == member.id)
+                .where(
+                    BuddyGroupMember.community_id == member.community_id,
+                    BuddyGroupMember.member_id == member.id,
+                )
                 .order_by(BuddyGroup.created_at.desc(), BuddyGroup.id.desc())
                 .limit(limit)
             )
         ).scalars()
     )
-    return [(g, [m for m in await group_members(session, g) if m.id != member.id])
-            for g in groups]
+    return [(g, [m for m in await group_members(session, g) if m.id != member.id]) for g in groups]
 
 
 async def _leave_current(session: AsyncSession, member: Member, now: datetime) -> None:
     await session.execute(
         update(BuddyGroupMember)
-        .where(BuddyGroupMember.community_id == member.community_id,
-               BuddyGroupMember.member_id == member.id, BuddyGroupMember.left_at.is_(None))
+        .where(
+            BuddyGroupMember.community_id == member.community_id,
+            BuddyGroupMember.member_id == member.id,
+            BuddyGroupMember.left_at.is_(None),
+        )
         .values(left_at=now)
     )
 
 
-async def create_group(session: AsyncSession, community: Community, members: Sequence[Member], *,
-                       now: datetime, round_id: int | None = None) -> BuddyGroup:
+async def create_group(
+    session: AsyncSession,
+    community: Community,
+    members: Sequence[Member],
+    *,
+    now: datetime,
+    round_id: int | None = None,
+) -> BuddyGroup:
     """Group 2 or 3 members, end their previous groups, and queue the intro.
 
     The intro goes to `Target.group([their platform ids], channel=<buddies channel>)`;
@@ -389,8 +439,9 @@ async def create_group(session: AsyncSession, community: Community, members: Seq
         p.member_id: p
         for p in (
             await session.execute(
-                select(BuddyProfile).where(BuddyProfile.community_id == community.id,
-                                           BuddyProfile.member_id.in_(ids))
+                select(BuddyProfile).where(
+                    BuddyProfile.community_id == community.id, BuddyProfile.member_id.in_(ids)
+                )
             )
         ).scalars()
     }
@@ -399,35 +450,54 @@ async def create_group(session: AsyncSession, community: Community, members: Seq
     shared: frozenset[str] = frozenset()
     if len(profiles) == len(members):
         views = [to_profile(profiles[i]) for i in ids]
-        score = round(sum(compatibility(a, b, on) for a, b in combinations(views, 2))
-                      / (len(views) * (len(views) - 1) // 2), 2)
+        score = round(
+            sum(compatibility(a, b, on) for a, b in combinations(views, 2))
+            / (len(views) * (len(views) - 1) // 2),
+            2,
+        )
         overlap = overlap_hours(views, on)
         shared = frozenset.intersection(*(v.focus for v in views))
     for member in members:
         await _leave_current(session, member, now)
     group = BuddyGroup(
-        community_id=community.id, round_id=round_id, score=score, overlap_hours=overlap,
-        shared_focus=",".join(sorted(shared)), created_at=now,
+        community_id=community.id,
+        round_id=round_id,
+        score=score,
+        overlap_hours=overlap,
+        shared_focus=",".join(sorted(shared)),
+        created_at=now,
         followup_due_at=now + FOLLOWUP_AFTER,
     )
     session.add(group)
     await session.flush()
     for member in members:
-        session.add(BuddyGroupMember(community_id=community.id, group_id=group.id,
-                                     member_id=member.id))
+        session.add(
+            BuddyGroupMember(community_id=community.id, group_id=group.id, member_id=member.id)
+        )
     await session.flush()
     channel = await channel_for(session, community.id, "buddies")
     people = [
-        intro.Person(m, profiles[m.id].timezone, _windows_of(profiles[m.id]),
-                     focus_of(profiles[m.id]), profiles[m.id].level,
-                     profiles[m.id].hours_per_week)
-        if m.id in profiles else intro.Person(m, member_timezone(community, m))
+        intro.Person(
+            m,
+            profiles[m.id].timezone,
+            _windows_of(profiles[m.id]),
+            focus_of(profiles[m.id]),
+            profiles[m.id].level,
+            profiles[m.id].hours_per_week,
+        )
+        if m.id in profiles
+        else intro.Person(m, member_timezone(community, m))
         for m in members
     ]
     reply = intro.intro_reply(people, on=on)
-    await enqueue(session, community,
-                  Target.group([m.platform_user_id for m in members], channel=channel),
-                  reply, dedupe_key=f"buddy-intro:{group.id}", now=now)
+    await enqueue(
+        session,
+        community,
+        Target.group([m.platform_user_id for m in members], channel=channel),
+        reply,
+        dedupe_key=f"buddy-intro:{group.id}",
+        now=now,
+    )
     return group
 
 
@@ -456,8 +526,9 @@ async def find_settings(session: AsyncSession, community_id: int) -> BuddySettin
     ).scalar_one_or_none()
 
 
-async def settings_for(session: AsyncSession, community: Community, *,
-                       now: datetime) -> BuddySettings:
+async def settings_for(
+    session: AsyncSession, community: Community, *, now: datetime
+) -> BuddySettings:
     """This community's round settings, created with the defaults on first use."""
     settings = await find_settings(session, community.id)
     if settings is None:
@@ -470,10 +541,16 @@ async def settings_for(session: AsyncSession, community: Community, *,
     return settings
 
 
-async def set_schedule(session: AsyncSession, community: Community, *, now: datetime,
-                       cadence_weeks: int | None = None, weekday: int | None = None,
-                       at: time | None = None, no_repeat_rounds: int | None = None
-                       ) -> BuddySettings:
+async def set_schedule(
+    session: AsyncSession,
+    community: Community,
+    *,
+    now: datetime,
+    cadence_weeks: int | None = None,
+    weekday: int | None = None,
+    at: time | None = None,
+    no_repeat_rounds: int | None = None,
+) -> BuddySettings:
     settings = await settings_for(session, community, now=now)
     if cadence_weeks is not None:
         settings.cadence_weeks = cadence_weeks
@@ -489,8 +566,10 @@ async def set_schedule(session: AsyncSession, community: Community, *, now: date
 
 def describe_schedule(community: Community, settings: BuddySettings) -> str:
     every = "every week" if settings.cadence_weeks == 1 else f"every {settings.cadence_weeks} weeks"
-    return (f"{every} on {DAYS[settings.weekday].capitalize()} "
-            f"{settings.round_time:%H:%M} ({community.timezone})")
+    return (
+        f"{every} on {DAYS[settings.weekday].capitalize()} "
+        f"{settings.round_time:%H:%M} ({community.timezone})"
+    )
 
 
 def local_time(community: Community, when: datetime) -> str:
@@ -505,29 +584,33 @@ async def active_profiles(session: AsyncSession, community_id: int) -> list[Budd
     return list(
         (
             await session.execute(
-                select(BuddyProfile).where(BuddyProfile.community_id == community_id,
-                                           BuddyProfile.active.is_(True))
+                select(BuddyProfile)
+                .where(BuddyProfile.community_id == community_id, BuddyProfile.active.is_(True))
                 .order_by(BuddyProfile.member_id)
             )
         ).scalars()
     )
 
 
-async def eligible_profiles(session: AsyncSession, community_id: int, on: date
-                            ) -> list[BuddyProfile]:
+async def eligible_profiles(
+    session: AsyncSession, community_id: int, on: date
+) -> list[BuddyProfile]:
     return [p for p in await active_profiles(session, community_id) if is_eligible(p, on)]
 
 
-async def recent_pairs(session: AsyncSession, community_id: int, rounds: int
-                       ) -> set[frozenset[int]]:
+async def recent_pairs(
+    session: AsyncSession, community_id: int, rounds: int
+) -> set[frozenset[int]]:
     """Pairs grouped in the last `rounds` rounds (and by rematches since then)."""
     if rounds <= 0:
         return set()
     starts = list(
         (
             await session.execute(
-                select(BuddyRound.started_at).where(BuddyRound.community_id == community_id)
-                .order_by(BuddyRound.started_at.desc()).limit(rounds)
+                select(BuddyRound.started_at)
+                .where(BuddyRound.community_id == community_id)
+                .order_by(BuddyRound.started_at.desc())
+                .limit(rounds)
             )
         ).scalars()
     )
@@ -558,8 +641,9 @@ class RoundOutcome:
     trios: int = 0
 
 
-async def run_round(session: AsyncSession, community: Community, *, now: datetime,
-                    manual: bool = False) -> RoundOutcome:
+async def run_round(
+    session: AsyncSession, community: Community, *, now: datetime, manual: bool = False
+) -> RoundOutcome:
     """Match every opted-in, unpaused member and introduce the groups — once per local day."""
     settings = await settings_for(session, community, now=now)
     on = now.astimezone(ZoneInfo(community.timezone)).date()
@@ -567,49 +651,74 @@ async def run_round(session: AsyncSession, community: Community, *, now: datetim
     profiles = await eligible_profiles(session, community.id, on)
     if len(profiles) < 2:
         settings.next_round_at = next_slot(community, settings, after=now)
-        return RoundOutcome(None, [], len(profiles), [],
-                            reason=f"{len(profiles)} member(s) opted in and available; "
-                                   "a round needs at least 2.")
+        return RoundOutcome(
+            None,
+            [],
+            len(profiles),
+            [],
+            reason=f"{len(profiles)} member(s) opted in and available; a round needs at least 2.",
+        )
     recent = await recent_pairs(session, community.id, settings.no_repeat_rounds)
     blocked = await blocked_pairs(session, community.id)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     inserted = await session.execute(
         insert(BuddyRound)
-        .values(community_id=community.id, key=key, local_date=on, started_at=now, manual=manual,
-                pool_size=len(profiles), unmatched=0)
+        .values(
+            community_id=community.id,
+            key=key,
+            local_date=on,
+            started_at=now,
+            manual=manual,
+            pool_size=len(profiles),
+            unmatched=0,
+        )
         .on_conflict_do_nothing(index_elements=["key"])
     )
     if not inserted.rowcount:
-        return RoundOutcome(None, [], len(profiles), [],
-                            reason=f"A round already ran today ({on.isoformat()}).")
+        return RoundOutcome(
+            None, [], len(profiles), [], reason=f"A round already ran today ({on.isoformat()})."
+        )
     the_round = (
         await session.execute(select(BuddyRound).where(BuddyRound.key == key))
     ).scalar_one()
-    result = match([to_profile(p) for p in profiles], on=on, blocked=blocked, recent=recent,
-                   seed=zlib.crc32(key.encode()))
+    result = match(
+        [to_profile(p) for p in profiles],
+        on=on,
+        blocked=blocked,
+        recent=recent,
+        seed=zlib.crc32(key.encode()),
+    )
     members = await _members_by_id(session, community.id, [p.member_id for p in profiles])
     groups = [
-        await create_group(session, community, [members[i] for i in g.members], now=now,
-                           round_id=the_round.id)
+        await create_group(
+            session, community, [members[i] for i in g.members], now=now, round_id=the_round.id
+        )
         for g in result.groups
     ]
     the_round.unmatched = len(result.unmatched)
     await session.execute(
         update(BuddyProfile)
-        .where(BuddyProfile.community_id == community.id,
-               BuddyProfile.rematch_requested_at.is_not(None))
+        .where(
+            BuddyProfile.community_id == community.id,
+            BuddyProfile.rematch_requested_at.is_not(None),
+        )
         .values(rematch_requested_at=None)
     )
     settings.last_round_date = on
     settings.next_round_at = next_slot(community, settings, after=now)
-    return RoundOutcome(the_round, groups, len(profiles),
-                        [members[i] for i in result.unmatched],
-                        trios=sum(1 for g in result.groups if len(g.members) == 3))
+    return RoundOutcome(
+        the_round,
+        groups,
+        len(profiles),
+        [members[i] for i in result.unmatched],
+        trios=sum(1 for g in result.groups if len(g.members) == 3),
+    )
 
 
-async def _members_by_id(session: AsyncSession, community_id: int, ids: Iterable[int]
-                         ) -> dict[int, Member]:
+async def _members_by_id(
+    session: AsyncSession, community_id: int, ids: Iterable[int]
+) -> dict[int, Member]:
     rows = await session.execute(
         select(Member).where(Member.community_id == community_id, Member.id.in_(list(ids)))
     )
@@ -619,8 +728,9 @@ async def _members_by_id(session: AsyncSession, community_id: int, ids: Iterable
 # --------------------------------------------------------------------------- rematch
 
 
-async def request_rematch(session: AsyncSession, community: Community, member: Member, *,
-                          now: datetime) -> BuddyGroup | None:
+async def request_rematch(
+    session: AsyncSession, community: Community, member: Member, *, now: datetime
+) -> BuddyGroup | None:
     """Ask for a new buddy now; returns the new group when another waiting member fits."""
     profile = await own_profile(session, member)
     on = now.astimezone(ZoneInfo(community.timezone)).date()
@@ -628,14 +738,17 @@ async def request_rematch(session: AsyncSession, community: Community, member: M
         raise InvalidInput("You're paused. `buddy resume` first, then ask for a rematch.")
     profile.rematch_requested_at = now
     waiting = [
-        p for p in (
+        p
+        for p in (
             await session.execute(
-                select(BuddyProfile).where(
+                select(BuddyProfile)
+                .where(
                     BuddyProfile.community_id == community.id,
                     BuddyProfile.member_id != member.id,
                     BuddyProfile.rematch_requested_at.is_not(None),
                     BuddyProfile.active.is_(True),
-                ).order_by(BuddyProfile.rematch_requested_at, BuddyProfile.member_id)
+                )
+                .order_by(BuddyProfile.rematch_requested_at, BuddyProfile.member_id)
             )
         ).scalars()
         if is_eligible(p, on)
@@ -659,8 +772,10 @@ async def request_rematch(session: AsyncSession, community: Community, member: M
     partner = (await _members_by_id(session, community.id, [best[1]]))[best[1]]
     await session.execute(
         update(BuddyProfile)
-        .where(BuddyProfile.community_id == community.id,
-               BuddyProfile.member_id.in_([member.id, partner.id]))
+        .where(
+            BuddyProfile.community_id == community.id,
+            BuddyProfile.member_id.in_([member.id, partner.id]),
+        )
         .values(rematch_requested_at=None)
     )
     return await create_group(session, community, [member, partner], now=now)
@@ -669,9 +784,15 @@ async def request_rematch(session: AsyncSession, community: Community, member: M
 # --------------------------------------------------------------------------- follow-up
 
 
-async def record_answer(session: AsyncSession, community: Community, member: Member,
-                        group_id: int, answer: str, *, now: datetime
-                        ) -> tuple[Milestone | None, BuddyGroup | None]:
+async def record_answer(
+    session: AsyncSession,
+    community: Community,
+    member: Member,
+    group_id: int,
+    answer: str,
+    *,
+    now: datetime,
+) -> tuple[Milestone | None, BuddyGroup | None]:
     """Store a member's "Did you meet?" answer. Returns (milestone newly checked, rematch group)."""
     if answer not in ANSWERS:
         raise InvalidInput("That button no longer does anything.")
@@ -715,8 +836,10 @@ async def report(session: AsyncSession, community_id: int, limit: int = 8) -> li
     rounds = list(
         (
             await session.execute(
-                select(BuddyRound).where(BuddyRound.community_id == community_id)
-                .order_by(BuddyRound.started_at.desc()).limit(limit)
+                select(BuddyRound)
+                .where(BuddyRound.community_id == community_id)
+                .order_by(BuddyRound.started_at.desc())
+                .limit(limit)
             )
         ).scalars()
     )
@@ -737,12 +860,20 @@ async def report(session: AsyncSession, community_id: int, limit: int = 8) -> li
         by_round.setdefault(row.round_id, []).append((row.members, row.answered, row.yes or 0))
 
     def stats(label: str, rows: list[tuple[int, int, int]]) -> RoundStats:
-        return RoundStats(label, len(rows), sum(1 for r in rows if r[2] > 0),
-                          sum(r[1] for r in rows), sum(r[0] for r in rows))
+        return RoundStats(
+            label,
+            len(rows),
+            sum(1 for r in rows if r[2] > 0),
+            sum(r[1] for r in rows),
+            sum(r[0] for r in rows),
+        )
 
-    out = [stats(f"{r.local_date.isoformat()}{' (run-now)' if r.manual else ''}",
-                 by_round.get(r.id, [])) for r in rounds]
+    out = [
+        stats(
+            f"{r.local_date.isoformat()}{' (run-now)' if r.manual else ''}", by_round.get(r.id, [])
+        )
+        for r in rounds
+    ]
     if by_round.get(None):
         out.append(stats("rematches", by_round[None]))
     return out
-

@@ -28,8 +28,14 @@ class Buddies:
             community = await ensure_community(session, "console", "local", "Test group")
             community.timezone = tz
             if channel:
-                session.add(CommunityChannel(community_id=community.id, purpose="buddies",
-                                             channel_id=channel, channel_name=channel))
+                session.add(
+                    CommunityChannel(
+                        community_id=community.id,
+                        purpose="buddies",
+                        channel_id=channel,
+                        channel_name=channel,
+                    )
+                )
             await session.commit()
             self.community_id = community.id
 
@@ -42,16 +48,23 @@ class Buddies:
         async with self.app.session_factory() as session:
             community = await self._community(session)
             member = await ensure_member(session, community, name, name.capitalize())
-            await service.join(session, community, member,
-                               service.ProfileChanges(**changes),  # type: ignore[arg-type]
-                               now=self.app.clock.now())
+            await service.join(
+                session,
+                community,
+                member,
+                service.ProfileChanges(**changes),  # type: ignore[arg-type]
+                now=self.app.clock.now(),
+            )
             await session.commit()
             return member.id
 
     async def member(self, session: AsyncSession, name: str) -> Member:
         found = (
-            await session.execute(select(Member).where(Member.community_id == self.community_id,
-                                                       Member.platform_user_id == name))
+            await session.execute(
+                select(Member).where(
+                    Member.community_id == self.community_id, Member.platform_user_id == name
+                )
+            )
         ).scalar_one()
         return found
 
@@ -59,11 +72,13 @@ class Buddies:
         """Run a round now; the groups it formed, as sets of member names."""
         async with self.app.session_factory() as session:
             community = await self._community(session)
-            outcome = await service.run_round(session, community, now=self.app.clock.now(),
-                                              manual=True)
-            groups = [frozenset(m.platform_user_id
-                                for m in await service.group_members(session, g))
-                      for g in outcome.groups]
+            outcome = await service.run_round(
+                session, community, now=self.app.clock.now(), manual=True
+            )
+            groups = [
+                frozenset(m.platform_user_id for m in await service.group_members(session, g))
+                for g in outcome.groups
+            ]
             if commit:
                 await session.commit()
             else:
@@ -85,8 +100,9 @@ class Buddies:
 
     async def outbox(self) -> list[OutboxMessage]:
         async with self.app.session_factory() as session:
-            return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
-                         ).scalars())
+            return list(
+                (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+            )
 
 
 def names_paired(groups: Sequence[frozenset[str]], a: str, b: str) -> bool:

@@ -43,8 +43,9 @@ async def test_join_run_intro_followup_answer_report(
     # The intros are printed as group posts, with the reasons in each member's time.
     assert "── group: @ana, @ben ──" in out or "── group: @ben, @ana ──" in out
     assert "── group: @cy, @dee ──" in out or "── group: @dee, @cy ──" in out
-    assert ("you overlap 18:00–21:00 for Ana (Europe/Berlin) = "
-            "12:00–15:00 for Ben (America/New_York)") in out
+    assert (
+        "you overlap 18:00–21:00 for Ana (Europe/Berlin) = 12:00–15:00 for Ben (America/New_York)"
+    ) in out
     assert "you both focus on math" in out
     assert "pick this week's challenge and solve it together" in out
 
@@ -95,11 +96,13 @@ async def test_followup_is_sent_once_as_a_group_post(
 
 
 async def test_rematch_button_puts_member_on_the_list(
-    console: ConsoleHarness, app: App
+    console: ConsoleHarness, app: App, clock: ManualClock
 ) -> None:
     await _join_three(console)
     await console.say("admin buddies run-now")
-    out = await console.say("/wait 3d")
+    clock.advance(timedelta(days=3))
+    await app.scheduler.run_tick("buddies.followups")
+    out = await console.say()  # delivers the follow-ups, as the console does between lines
     last_group = out.rsplit("── group: ", 1)[1].split(" ──", 1)[0]
     member = last_group.split(", ")[0].lstrip("@")
     assert "on the rematch list" in await console.say(f"/as {member.capitalize()}", "3")

@@ -142,7 +142,8 @@ async def test_a_round_runs_once_per_local_day(buddies: Buddies, console: Consol
     await buddies.join("ana", **SAME)
     await buddies.join("ben", **SAME)
     assert "Round done: 1 group (0 trios) from 2 members" in await console.say(
-        "admin buddies run-now")
+        "admin buddies run-now"
+    )
     assert "A round already ran today (2026-03-02)" in await console.say("admin buddies run-now")
     assert len(await buddies.groups()) == 1
 
@@ -163,8 +164,11 @@ async def test_rounds_follow_cadence_day_and_time_across_dst(
 
     async def rounds() -> list[date]:
         async with app.session_factory() as session:
-            return list((await session.execute(
-                select(BuddyRound.local_date).order_by(BuddyRound.id))).scalars())
+            return list(
+                (
+                    await session.execute(select(BuddyRound.local_date).order_by(BuddyRound.id))
+                ).scalars()
+            )
 
     # Walk six weeks in 6-hour steps, running the tick each time.
     start = clock.now()
@@ -173,8 +177,9 @@ async def test_rounds_follow_cadence_day_and_time_across_dst(
         await app.scheduler.run_tick("buddies.rounds")
     assert await rounds() == [date(2026, 3, 4), date(2026, 3, 18), date(2026, 4, 1)]
     async with app.session_factory() as session:
-        started = list((await session.execute(
-            select(BuddyRound.started_at).order_by(BuddyRound.id))).scalars())
+        started = list(
+            (await session.execute(select(BuddyRound.started_at).order_by(BuddyRound.id))).scalars()
+        )
         settings = (await session.execute(select(BuddySettings))).scalar_one()
     # 09:00 New York is 14:00 UTC before the DST switch (8 March) and 13:00 after; the
     # tick runs at the first 6-hour step at or after the slot.

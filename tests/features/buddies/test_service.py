@@ -72,9 +72,15 @@ async def test_rematch_waits_then_pairs_two_who_asked(
         assert [m.platform_user_id for m in await service.current_buddies(session, ana)] == [other]
         left = await buddies.member(session, ana_buddy)
         assert await service.current_buddies(session, left) == []
-        waiting = (await session.execute(
-            select(BuddyProfile).where(BuddyProfile.rematch_requested_at.is_not(None))
-        )).scalars().all()
+        waiting = (
+            (
+                await session.execute(
+                    select(BuddyProfile).where(BuddyProfile.rematch_requested_at.is_not(None))
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert waiting == []
 
 
@@ -105,12 +111,17 @@ async def test_profile_validation_and_editing(console: ConsoleHarness, buddies: 
     assert "--size must be one of 2, 3" in await console.say("buddy profile --size 4")
 
 
-def _person(name: str, tz: str, windows: tuple[tuple[time, time], ...] = (),
-            focus: frozenset[str] = frozenset({"math"})) -> intro.Person:
+def _person(
+    name: str,
+    tz: str,
+    windows: tuple[tuple[time, time], ...] = (),
+    focus: frozenset[str] = frozenset({"math"}),
+) -> intro.Person:
     from bot.core.tenancy import Member
 
-    member = Member(id=hash(name) % 1000, community_id=1, platform_user_id=name.lower(),
-                    display_name=name)
+    member = Member(
+        id=hash(name) % 1000, community_id=1, platform_user_id=name.lower(), display_name=name
+    )
     return intro.Person(member, tz, windows, focus, 0, 5)
 
 
@@ -118,8 +129,10 @@ def test_intro_states_overlap_in_each_local_time() -> None:
     ana = _person("Ana", "Europe/Berlin", ((time(18), time(21)),), frozenset({"math", "jobs"}))
     ben = _person("Ben", "America/New_York", ((time(9), time(17)),), frozenset({"math"}))
     reply = intro.intro_reply([ana, ben], on=date(2026, 3, 2))
-    assert ("you overlap 18:00–21:00 for Ana (Europe/Berlin) = "
-            "12:00–15:00 for Ben (America/New_York) — 3 h a day") in reply.text
+    assert (
+        "you overlap 18:00–21:00 for Ana (Europe/Berlin) = "
+        "12:00–15:00 for Ben (America/New_York) — 3 h a day"
+    ) in reply.text
     assert "you both focus on math" in reply.text
     assert "<@ana> and <@ben>" in reply.text
     assert "pick this week's challenge and solve it together" in reply.text
@@ -134,14 +147,18 @@ def test_intro_without_overlap_suggests_async() -> None:
 
 def test_overlap_runs_past_midnight_utc() -> None:
     # 22:00-02:00 Auckland (UTC+13 in March) and 08:00-16:00 Berlin (UTC+1).
-    runs = intro.shared_runs([("Pacific/Auckland", ((time(22), time(2)),)),
-                              ("Europe/Berlin", ((time(8), time(16)),))], date(2026, 3, 2))
+    runs = intro.shared_runs(
+        [("Pacific/Auckland", ((time(22), time(2)),)), ("Europe/Berlin", ((time(8), time(16)),))],
+        date(2026, 3, 2),
+    )
     assert runs == [(9 * 60, 4 * 60)]  # 09:00-13:00 UTC
 
 
 def test_windows_parse_and_reject() -> None:
     assert service.parse_windows("7:00-9:30, 22:00-24:00") == (
-        (time(7), time(9, 30)), (time(22), time(0)))
+        (time(7), time(9, 30)),
+        (time(22), time(0)),
+    )
     for bad in ("9-10", "10:00-10:00", "10:60-11:00"):
         with pytest.raises(InvalidInput):
             service.parse_windows(bad)
