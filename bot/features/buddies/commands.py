@@ -24,7 +24,9 @@ from bot.features.buddies.models import (
 buddy = CommandGroup(
     "buddy", "Study buddies: get paired with people who can meet when you can", default="status"
 )
-admin_buddies = CommandGroup("admin", "Community settings (admins only)")
+# Same name, help and default as the admin feature's group: whichever is registered first
+# shapes the merged `admin` group, so bare `admin` still means `admin show`.
+admin_buddies = CommandGroup("admin", "Community settings (admins only)", default="show")
 
 
 async def _focus_choices(_ctx: Context, partial: str) -> list[Choice]:
