@@ -241,7 +241,11 @@ async def status(ctx: Context) -> Reply:
     return Reply(title="Your study buddies", fields=tuple(fields))
 
 
-@buddy.command("rematch", "Ask for a new buddy before the next round", ephemeral=True)
+@buddy.command(
+    "rematch",
+    "Ask for a new buddy now: paired at once if another member is waiting, else next round",
+    ephemeral=True,
+)
 async def rematch(ctx: Context) -> Reply:
     group = await service.request_rematch(ctx.session, ctx.community, ctx.member, now=ctx.now())
     return await _rematch_reply(ctx, group)

@@ -44,6 +44,10 @@ from bot.features.buddies.matching import Profile, compatibility, match, overlap
 from bot.features.buddies.models import (
     ANSWERS,
     DAYS,
+    DEFAULT_CADENCE_WEEKS,
+    DEFAULT_DAY,
+    DEFAULT_NO_REPEAT_ROUNDS,
+    DEFAULT_TIME,
     LEVELS,
     BuddyBlock,
     BuddyGroup,
@@ -532,9 +536,13 @@ async def settings_for(
     """This community's round settings, created with the defaults on first use."""
     settings = await find_settings(session, community.id)
     if settings is None:
-        settings = BuddySettings(community_id=community.id)
-        for column in ("cadence_weeks", "weekday", "round_time", "no_repeat_rounds"):
-            setattr(settings, column, BuddySettings.__table__.c[column].default.arg)
+        settings = BuddySettings(
+            community_id=community.id,
+            cadence_weeks=DEFAULT_CADENCE_WEEKS,
+            weekday=DEFAULT_DAY,
+            round_time=DEFAULT_TIME,
+            no_repeat_rounds=DEFAULT_NO_REPEAT_ROUNDS,
+        )
         settings.next_round_at = next_slot(community, settings, after=now)
         session.add(settings)
         await session.flush()
