@@ -72,7 +72,7 @@ _MINUTES = 1440
 _JITTER_BITS = 10
 _BLOCK = 1000
 _REPAIR_PEERS = 8
-_INVALID = np.iinfo(np.int64).min
+_INVALID = -(1 << 62)  # no edge; negates without overflow, below any real weight
 
 
 @dataclass(frozen=True)
@@ -311,9 +311,9 @@ def _candidate_edges(
     for start in range(0, m, chunk):
         rows = idx[start : start + chunk]
         w = pool.weights(rows[:, None], idx[None, :])
-        keys = rows[:, None] * pool.n + idx[None, :]
         w[np.arange(rows.size), np.arange(start, start + rows.size)] = _INVALID
         if cons.involved[rows].any():
+            keys = rows[:, None] * pool.n + idx[None, :]
             w[cons.lookup(keys, cons.blocked)] = _INVALID
             w[cons.lookup(keys, cons.recent) & (w != _INVALID)] -= 1 << 50
         if top_k is None or top_k >= m - 1:

@@ -273,4 +273,4 @@ def test_block_decomposition_keeps_everyone_matched_and_near_optimal(monkeypatch
     result = match(pool, on=ON, blocked=blocked)
     assert placed(result) == sorted(ids)
     assert not pairs_inside(result) & blocked
-    assert result.total_score >= 0.95 * exact.total_score
+    assert result.total_score >= 0.97 * exact.total_score
