@@ -429,10 +429,6 @@ def _pairs(
 # --------------------------------------------------------------------------- trios
 
 
-def _blocked_with(pool: _Pool, cons: _Constraints, x: int, others: np.ndarray) -> np.ndarray:
-    return cons.lookup(x * pool.n + others, cons.blocked)
-
-
 def _form_trios(
     pool: _Pool, cons: _Constraints, pairs: list[tuple[int, int]]
 ) -> tuple[list[tuple[int, ...]], list[int]]:
@@ -496,12 +492,17 @@ def _form_trios(
 
 
 def _join_fit(pool: _Pool, cons: _Constraints, x: int, members: np.ndarray) -> np.ndarray:
-    """How well x fits each pair (rows of `members`): mean score to both, seeded ties."""
+    """How well x fits each pair (rows of `members`): mean score to both, seeded ties.
+
+    A pair holding someone x blocked is impossible; one holding a recent partner of x
+    ranks below every other pair.
+    """
     xs = np.full(members.shape, x, dtype=np.int64)
     s = pool.scores(xs, members).sum(axis=1) / 2
     ties = pool.jitter(xs[:, 0], members[:, 0]) ^ pool.jitter(xs[:, 1], members[:, 1])
     fit = (s.astype(np.int64) << _JITTER_BITS) | ties
-    bad = _blocked_with(pool, cons, x, members).any(axis=1)
+    fit -= np.where(cons.lookup(x * pool.n + members, cons.recent).any(axis=1), 1 << 50, 0)
+    bad = cons.lookup(x * pool.n + members, cons.blocked).any(axis=1)
     return np.where(bad, _INVALID, fit)
 
 
