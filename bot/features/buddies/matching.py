@@ -18,11 +18,13 @@ Ties are broken by `seed`: every edge carries a 10-bit hash of (seed, both ids),
 below the 0.01-point resolution of the score, so the result never depends on dict
 or input order, and a different seed picks a different optimum when ties exist.
 
-Scale: rustworkx's blossom is cubic in the number of nodes, so a pool is split into
-blocks of at most `_BLOCK` similar members (recursive principal-axis bisection of a
-feature embedding of the score), each block is matched on its top-k candidate graph,
-and a final local re-solve around the leftovers crosses block borders. A pool of at
-most `_BLOCK` members is a single block: only the top-k sparsification applies.
+Scale: rustworkx's blossom is cubic in the number of nodes (a 10,000-member top-25
+graph takes minutes), so a pool is ordered by level, focus signature, time zone and
+hours, cut into near-equal blocks of at most `_BLOCK` members, and each block is
+matched on its top-k candidate graph. Neighbours in that order are the likely best
+partners, so little is lost (see bench/buddies_matching.py). A final local re-solve
+around anyone left unmatched crosses block borders. A pool of at most `_BLOCK`
+members is a single block: only the top-k sparsification applies.
 
 Trios: a single member left over (odd pool) joins the pair it fits best, preferring
 pairs whose members want groups of 3. Beyond that, among pairs where both members
@@ -70,7 +72,7 @@ _MINUTES = 1440
 _JITTER_BITS = 10
 _BLOCK = 1000
 _REPAIR_PEERS = 8
-_INVALID = np.iinfo(np.int64).min
+_INVALID = -(1 << 62)  # no edge; negates without overflow, below any real weight
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class _Pool:
             av[i] = a
             sig[i] = sig_ids.setdefault(p.focus, len(sig_ids))
         self.av, self.sig = av, sig
+        self.sig_names = list(sig_ids)
         self.level = np.array([p.level for p in ordered], dtype=np.int32)
         self.hours = np.array([p.hours_per_week for p in ordered], dtype=np.float64)
         self.trio = np.array([p.group_size == 3 for p in ordered], dtype=bool)
@@ -203,7 +206,6 @@ class _Pool:
         self.focus_table = (
             100 * FOCUS_WEIGHT * np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
         )
-        self.focus_onehot = onehot
         lv = np.arange(3)
         self.level_table = 100 * LEVEL_WEIGHT * (1 - np.abs(lv[:, None] - lv[None, :]) / 2)
 
@@ -235,23 +237,21 @@ class _Pool:
             x = _mix(_mix(seed ^ np.minimum(ia, ib)) ^ np.maximum(ia, ib))
         return (x & np.uint64((1 << _JITTER_BITS) - 1)).astype(np.int64)
 
-    def embedding(self) -> np.ndarray:
-        """Points whose distances roughly follow score differences (for block splitting)."""
-        angle = 2 * np.pi * np.arange(_MINUTES) / _MINUTES
-        weight = self.masks.sum(axis=1).clip(min=1)
-        centre = np.stack(
-            [
-                (self.masks * np.cos(angle)).sum(1) / weight,
-                (self.masks * np.sin(angle)).sum(1) / weight,
-            ],
-            axis=1,
+    def block_order(self) -> np.ndarray:
+        """Members ordered so that neighbours are likely good partners.
+
+        Level, then focus signature (sorted topics, so related signatures sit together),
+        then the centre of the daily availability on the UTC circle, then hours.
+        """
+        sig_rank = np.empty(len(self.sig_names), dtype=np.int64)
+        sig_rank[np.argsort(np.array([",".join(sorted(f)) for f in self.sig_names]))] = np.arange(
+            len(self.sig_names)
         )
-        tz = OVERLAP_WEIGHT * centre[self.av]
-        norm = np.sqrt(self.focus_onehot.sum(axis=1, keepdims=True)).clip(min=1)
-        focus = FOCUS_WEIGHT / np.sqrt(2) * (self.focus_onehot / norm)[self.sig]
-        level = (LEVEL_WEIGHT / 2 * self.level)[:, None]
-        hours = (HOURS_WEIGHT / 2 * np.log2(self.hours + 1))[:, None]
-        return np.hstack([tz, focus, level, hours]).astype(np.float64)
+        angle = np.exp(2j * np.pi * np.arange(_MINUTES) / _MINUTES)
+        centre = np.angle(self.masks @ angle)
+        return np.lexsort(
+            (np.arange(self.n), self.hours, centre[self.av], sig_rank[self.sig], self.level)
+        )
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -311,9 +311,9 @@ def _candidate_edges(
     for start in range(0, m, chunk):
         rows = idx[start : start + chunk]
         w = pool.weights(rows[:, None], idx[None, :])
-        keys = rows[:, None] * pool.n + idx[None, :]
         w[np.arange(rows.size), np.arange(start, start + rows.size)] = _INVALID
         if cons.involved[rows].any():
+            keys = rows[:, None] * pool.n + idx[None, :]
             w[cons.lookup(keys, cons.blocked)] = _INVALID
             w[cons.lookup(keys, cons.recent) & (w != _INVALID)] -= 1 << 50
         if top_k is None or top_k >= m - 1:
@@ -361,22 +361,13 @@ def _solve(
     return sorted((int(idx[min(a, b)]), int(idx[max(a, b)])) for a, b in found)
 
 
-def _blocks(points: np.ndarray, idx: np.ndarray, size: int) -> list[np.ndarray]:
-    """Split `idx` into even-sized blocks of at most `size` neighbours in `points`.
-
-    Recursive bisection at the median of the principal axis: cheap, balanced and
-    deterministic. Only the last block of an odd pool has an odd size.
-    """
-    if idx.size <= size:
-        return [idx]
-    centred = points[idx] - points[idx].mean(axis=0)
-    axis = np.linalg.svd(centred, full_matrices=False)[2][0]
-    axis = axis if axis[np.argmax(np.abs(axis))] >= 0 else -axis
-    order = np.lexsort((idx, centred @ axis))
-    half = idx.size // 2
-    half -= half % 2
-    left, right = np.sort(idx[order[:half]]), np.sort(idx[order[half:]])
-    return _blocks(points, left, size) + _blocks(points, right, size)
+def _blocks(order: np.ndarray, size: int) -> list[np.ndarray]:
+    """Cut `order` into ceil(len / size) near-equal contiguous blocks of even size
+    (only the last block of an odd pool is odd)."""
+    parts = max(1, -(-order.size // size))
+    bounds = np.linspace(0, order.size, parts + 1).astype(np.int64)
+    bounds[1:-1] -= bounds[1:-1] % 2
+    return [np.sort(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _valid_peers(pool: _Pool, cons: _Constraints, rows: np.ndarray) -> np.ndarray:
@@ -425,21 +416,17 @@ def _repair(
 def _pairs(
     pool: _Pool, cons: _Constraints, top_k: int | None, block: int | None = None
 ) -> list[tuple[int, int]]:
-    """The pair matching of a round: exact when top_k is None, else blocked and sparse."""
+    """The pair matching of a round: exact when top_k is None, else in blocks and sparse."""
     everyone = np.arange(pool.n)
     if top_k is None:
         return _solve(pool, cons, everyone, None)
     pairs: list[tuple[int, int]] = []
-    for idx in _blocks(pool.embedding(), everyone, block or _BLOCK):
+    for idx in _blocks(pool.block_order(), block or _BLOCK):
         pairs += _solve(pool, cons, idx, top_k)
     return _repair(pool, cons, sorted(pairs), top_k)
 
 
 # --------------------------------------------------------------------------- trios
-
-
-def _blocked_with(pool: _Pool, cons: _Constraints, x: int, others: np.ndarray) -> np.ndarray:
-    return cons.lookup(x * pool.n + others, cons.blocked)
 
 
 def _form_trios(
@@ -505,12 +492,17 @@ def _form_trios(
 
 
 def _join_fit(pool: _Pool, cons: _Constraints, x: int, members: np.ndarray) -> np.ndarray:
-    """How well x fits each pair (rows of `members`): mean score to both, seeded ties."""
+    """How well x fits each pair (rows of `members`): mean score to both, seeded ties.
+
+    A pair holding someone x blocked is impossible; one holding a recent partner of x
+    ranks below every other pair.
+    """
     xs = np.full(members.shape, x, dtype=np.int64)
     s = pool.scores(xs, members).sum(axis=1) / 2
     ties = pool.jitter(xs[:, 0], members[:, 0]) ^ pool.jitter(xs[:, 1], members[:, 1])
     fit = (s.astype(np.int64) << _JITTER_BITS) | ties
-    bad = _blocked_with(pool, cons, x, members).any(axis=1)
+    fit -= np.where(cons.lookup(x * pool.n + members, cons.recent).any(axis=1), 1 << 50, 0)
+    bad = cons.lookup(x * pool.n + members, cons.blocked).any(axis=1)
     return np.where(bad, _INVALID, fit)
 
 

@@ -248,7 +248,7 @@ def test_ties_are_broken_by_seed() -> None:
         assert sorted(m for g in groups for m in g) == list(range(1, 13))
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_sparse_matching_reaches_the_dense_optimum(seed: int) -> None:
     pool = random_pool(40, seed=seed)
     graph = nx.Graph()
@@ -273,4 +273,18 @@ def test_block_decomposition_keeps_everyone_matched_and_near_optimal(monkeypatch
     result = match(pool, on=ON, blocked=blocked)
     assert placed(result) == sorted(ids)
     assert not pairs_inside(result) & blocked
-    assert result.total_score >= 0.95 * exact.total_score
+    assert result.total_score >= 0.97 * exact.total_score
+
+
+def test_odd_member_avoids_joining_a_recent_partner() -> None:
+    nlp = frozenset({"nlp"})
+    pool = [
+        profile(1, focus=nlp),
+        profile(2, focus=nlp),
+        profile(3),
+        profile(4),
+        profile(5, focus=nlp),
+    ]
+    assert [len(g.members) for g in match(pool, on=ON).groups] == [3, 2]  # 5 joins 1 and 2
+    result = match(pool, on=ON, recent=[frozenset({5, 1})])
+    assert [g.members for g in result.groups] == [(1, 2), (3, 4, 5)]
