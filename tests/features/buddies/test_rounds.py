@@ -200,3 +200,15 @@ async def test_missed_round_beyond_grace_waits_for_the_next_slot(
     async with app.session_factory() as session:
         settings = (await session.execute(select(BuddySettings))).scalar_one()
     assert settings.next_round_at == datetime(2026, 3, 9, 10, tzinfo=UTC)
+
+
+async def test_member_blocked_from_everyone_is_left_out_and_admin_is_told(
+    buddies: Buddies, console: ConsoleHarness
+) -> None:
+    for name in ("ana", "ben", "cy"):
+        await buddies.join(name, **SAME)
+    await console.say("/as Ana", "buddy block Ben", "buddy block Cy", "/as")
+    out = await console.say("admin buddies run-now")
+    assert "Round done: 1 group (0 trios) from 3 members" in out
+    assert "Not matched (blocked from everyone available): Ana." in out
+    assert await buddies.groups() == [frozenset({"ben", "cy"})]

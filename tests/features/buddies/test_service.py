@@ -178,3 +178,19 @@ async def test_status_lists_current_and_past_buddies(
     assert "Current buddy: @cy (since 2026-03-16)" in out
     assert "2026-03-16: Cy" in out and "2026-03-02: Ben" in out
     assert "next round Mon 2026-03-30 10:00" in out
+
+
+async def test_leave_ends_the_current_group_and_join_restores_the_profile(
+    buddies: Buddies, console: ConsoleHarness, app: App
+) -> None:
+    await buddies.join("ana", **SAME)
+    await buddies.join("ben", **SAME)
+    await buddies.run_round()
+    await console.say("/as Ana", "buddy leave")
+    async with app.session_factory() as session:
+        ben = await buddies.member(session, "ben")
+        assert await service.current_buddies(session, ben) == []
+    assert "haven't joined" in await console.say("buddy profile")
+    out = await console.say("buddy join")
+    assert "You're in!" in out and "Time zone: Europe/Berlin" in out and "Focus: math" in out
+    assert "already in" in await console.say("buddy join --hours 7")
