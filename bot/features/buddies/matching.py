@@ -70,7 +70,7 @@ TRIO_JOIN_BONUS = 15.0  # per pair member preferring 3, when a single picks a pa
 
 _MINUTES = 1440
 _JITTER_BITS = 10
-_BLOCK = 1000
+_BLOCK = 700
 _REPAIR_PEERS = 8
 _INVALID = -(1 << 62)  # no edge; negates without overflow, below any real weight
 
@@ -519,18 +519,27 @@ def _two_distinct(fx: np.ndarray, fy: np.ndarray) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------- public API
 
 
-def _group(pool: _Pool, members: tuple[int, ...]) -> Group:
-    idx = np.array(members, dtype=np.int64)
-    a, b = np.triu_indices(idx.size, k=1)
-    score = float(pool.scores(idx[a], idx[b]).mean()) / 100
-    together = np.logical_and.reduce(pool.masks[pool.av[idx]], axis=0)
-    shared = frozenset.intersection(*(pool.profiles[i].focus for i in members))
-    return Group(
-        members=tuple(sorted(int(pool.ids[i]) for i in members)),
-        score=round(score, 2),
-        overlap_hours=float(together.sum()) / 60,
-        shared_focus=shared,
-    )
+def _groups(pool: _Pool, groups: list[tuple[int, ...]]) -> list[Group]:
+    """Public `Group`s for pool-index tuples, sorted by members; scores in one pass."""
+    out: list[Group] = []
+    for size in (2, 3):
+        idx = np.array([g for g in groups if len(g) == size], dtype=np.int64).reshape(-1, size)
+        if not idx.size:
+            continue
+        a, b = np.triu_indices(size, k=1)
+        score = pool.scores(idx[:, a], idx[:, b]).mean(axis=1) / 100
+        together = np.logical_and.reduce([pool.masks[pool.av[idx[:, j]]] for j in range(size)])
+        hours = together.sum(axis=1) / 60
+        for row, sc, h in zip(idx.tolist(), score.tolist(), hours.tolist(), strict=True):
+            out.append(
+                Group(
+                    members=tuple(sorted(int(pool.ids[i]) for i in row)),
+                    score=round(sc, 2),
+                    overlap_hours=float(h),
+                    shared_focus=frozenset.intersection(*(pool.profiles[i].focus for i in row)),
+                )
+            )
+    return sorted(out, key=lambda g: g.members)
 
 
 def _round(
@@ -548,8 +557,7 @@ def _round(
         return MatchResult([], ())
     cons = _Constraints(pool, blocked, recent)
     groups, unmatched = _form_trios(pool, cons, _pairs(pool, cons, top_k))
-    result = sorted((_group(pool, g) for g in groups), key=lambda g: g.members)
-    return MatchResult(result, tuple(sorted(int(pool.ids[i]) for i in unmatched)))
+    return MatchResult(_groups(pool, groups), tuple(sorted(int(pool.ids[i]) for i in unmatched)))
 
 
 def match(
