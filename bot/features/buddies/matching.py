@@ -3,7 +3,8 @@
 Compatibility (0..100) is the sum of four documented parts:
 
 * overlap   40 x min(h, 8) / 8, where h is the daily hours both are available at once,
-            computed on the round's date (so DST is right); 8 shared hours is "plenty".
+            computed with each zone's UTC offset at local noon on the round's date
+            (so DST is right); 8 shared hours is "plenty".
 * focus     30 x |A & B| / |A | B|  (Jaccard of roadmap steps / topics; 0 if both empty).
 * level     20 x (1 - |level_a - level_b| / 2).
 * hours     10 x min(h_a, h_b) / max(h_a, h_b)  (1 when both are 0).
@@ -571,8 +572,10 @@ def match(
 ) -> MatchResult:
     """Match a round on each member's `top_k` most compatible peers (scales to 50,000).
 
-    Everyone who can be grouped is; blocked pairs never share a group; a pair in
-    `recent` is used only when no matching of the same size avoids it.
+    Returns the groups and the members who could not be grouped. Blocked pairs never
+    share a group. A pair in `recent` is used only when the candidate graph has no
+    matching of the same size without it; for pools above `_BLOCK` members that holds
+    per block (members are compared with the members of their own block).
     """
     return _round(profiles, on, blocked, recent, seed, top_k)
 
