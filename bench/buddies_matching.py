@@ -152,6 +152,18 @@ def quality(sizes: list[int], seed: int) -> list[dict]:
     return rows
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. ru_maxrss would also count the parent's peak, which
+    Linux carries across fork and exec; VmHWM belongs to the current image only."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(n: int, seed: int) -> None:
     """Runs in a fresh interpreter so peak RSS belongs to one pool size only."""
     profiles = synthetic_pool(n, seed)
@@ -160,7 +172,7 @@ def _child(n: int, seed: int) -> None:
     seconds, cpu = clock.perf_counter() - started, clock.process_time() - cpu_started
     placed = sum(len(g.members) for g in result.groups)
     trios = sum(len(g.members) == 3 for g in result.groups)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     mean = result.total_score / max(len(result.groups), 1)
     print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "placed": placed,
                       "trios": trios, "unmatched": len(result.unmatched), "mean_group": mean}))  # fmt: skip
@@ -185,23 +197,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, nargs="*", default=[10_000, 50_000])
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
     if args.child:
         _child(args.child, args.seed)
         return
-    print(f"Quality (seed {args.seed}, round on {ROUND_DATE}): % of the exact optimum's weight")
+    if args.quality:
+        _print_quality(quality(args.quality, args.seed), args.seed)
+    if args.scale:
+        _print_scale(scale(args.scale, args.seed))
+
+
+def _print_quality(rows: list[dict], seed: int) -> None:
+    print(f"Quality (seed {seed}, round on {ROUND_DATE}): % of the exact optimum's weight")
     print(
         f"{'members':>8} {'method':<14} {'% optimum':>10} {'matched':>8} {'mean/pair':>10} {'time s':>8}"
     )
-    for r in quality(args.quality, args.seed):
+    for r in rows:
         secs = f"{r['seconds']:.2f}" if r["seconds"] is not None else "-"
         print(f"{r['n']:>8} {r['method']:<14} {r['pct_opt']:>10.2f} {r['matched']:>8} "
               f"{r['mean_pair']:>10.2f} {secs:>8}")  # fmt: skip
     print()
+
+
+def _print_scale(rows: list[dict]) -> None:
     print("Scale: match(top_k=25), one subprocess per size (wall and CPU seconds)")
     print(
         f"{'members':>8} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'placed':>8} {'trios':>6} {'unmatched':>9} {'mean/group':>10}"
     )
-    for r in scale(args.scale, args.seed):
+    for r in rows:
         print(f"{r['n']:>8} {r['seconds']:>8.2f} {r['cpu']:>8.2f} {r['peak_mb']:>8.0f} {r['placed']:>8} "
               f"{r['trios']:>6} {r['unmatched']:>9} {r['mean_group']:>10.2f}")  # fmt: skip
 

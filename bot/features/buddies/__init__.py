@@ -1,5 +1,6 @@
-"""Study buddies: `buddy …` for members, `admin buddies …` for admins, rounds and follow-ups.
+"""Study buddies: members opt in with a profile and are matched into pairs or trios each round.
 
+`buddy …` for members, `admin buddies …` for admins, ticks for rounds and follow-ups.
 Other features use `service.current_buddies` and `service.create_group`.
 """
 

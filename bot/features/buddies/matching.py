@@ -3,7 +3,8 @@
 Compatibility (0..100) is the sum of four documented parts:
 
 * overlap   40 x min(h, 8) / 8, where h is the daily hours both are available at once,
-            computed on the round's date (so DST is right); 8 shared hours is "plenty".
+            computed with each zone's UTC offset at local noon on the round's date
+            (so DST is right); 8 shared hours is "plenty".
 * focus     30 x |A & B| / |A | B|  (Jaccard of roadmap steps / topics; 0 if both empty).
 * level     20 x (1 - |level_a - level_b| / 2).
 * hours     10 x min(h_a, h_b) / max(h_a, h_b)  (1 when both are 0).
@@ -70,7 +71,7 @@ TRIO_JOIN_BONUS = 15.0  # per pair member preferring 3, when a single picks a pa
 
 _MINUTES = 1440
 _JITTER_BITS = 10
-_BLOCK = 1000
+_BLOCK = 700
 _REPAIR_PEERS = 8
 _INVALID = -(1 << 62)  # no edge; negates without overflow, below any real weight
 
@@ -519,18 +520,27 @@ def _two_distinct(fx: np.ndarray, fy: np.ndarray) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------- public API
 
 
-def _group(pool: _Pool, members: tuple[int, ...]) -> Group:
-    idx = np.array(members, dtype=np.int64)
-    a, b = np.triu_indices(idx.size, k=1)
-    score = float(pool.scores(idx[a], idx[b]).mean()) / 100
-    together = np.logical_and.reduce(pool.masks[pool.av[idx]], axis=0)
-    shared = frozenset.intersection(*(pool.profiles[i].focus for i in members))
-    return Group(
-        members=tuple(sorted(int(pool.ids[i]) for i in members)),
-        score=round(score, 2),
-        overlap_hours=float(together.sum()) / 60,
-        shared_focus=shared,
-    )
+def _groups(pool: _Pool, groups: list[tuple[int, ...]]) -> list[Group]:
+    """Public `Group`s for pool-index tuples, sorted by members; scores in one pass."""
+    out: list[Group] = []
+    for size in (2, 3):
+        idx = np.array([g for g in groups if len(g) == size], dtype=np.int64).reshape(-1, size)
+        if not idx.size:
+            continue
+        a, b = np.triu_indices(size, k=1)
+        score = pool.scores(idx[:, a], idx[:, b]).mean(axis=1) / 100
+        together = np.logical_and.reduce([pool.masks[pool.av[idx[:, j]]] for j in range(size)])
+        hours = together.sum(axis=1) / 60
+        for row, sc, h in zip(idx.tolist(), score.tolist(), hours.tolist(), strict=True):
+            out.append(
+                Group(
+                    members=tuple(sorted(int(pool.ids[i]) for i in row)),
+                    score=round(sc, 2),
+                    overlap_hours=float(h),
+                    shared_focus=frozenset.intersection(*(pool.profiles[i].focus for i in row)),
+                )
+            )
+    return sorted(out, key=lambda g: g.members)
 
 
 def _round(
@@ -548,8 +558,7 @@ def _round(
         return MatchResult([], ())
     cons = _Constraints(pool, blocked, recent)
     groups, unmatched = _form_trios(pool, cons, _pairs(pool, cons, top_k))
-    result = sorted((_group(pool, g) for g in groups), key=lambda g: g.members)
-    return MatchResult(result, tuple(sorted(int(pool.ids[i]) for i in unmatched)))
+    return MatchResult(_groups(pool, groups), tuple(sorted(int(pool.ids[i]) for i in unmatched)))
 
 
 def match(
@@ -563,8 +572,10 @@ def match(
 ) -> MatchResult:
     """Match a round on each member's `top_k` most compatible peers (scales to 50,000).
 
-    Everyone who can be grouped is; blocked pairs never share a group; a pair in
-    `recent` is used only when no matching of the same size avoids it.
+    Returns the groups and the members who could not be grouped. Blocked pairs never
+    share a group. A pair in `recent` is used only when the candidate graph has no
+    matching of the same size without it; for pools above `_BLOCK` members that holds
+    per block (members are compared with the members of their own block).
     """
     return _round(profiles, on, blocked, recent, seed, top_k)
 
