@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -71,7 +71,10 @@ class Scheduler:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=int(tick.every.total_seconds()),
-                next_run_time=self.context.clock.now(),
+                # APScheduler runs on the wall clock, whatever clock the ticks reason with: a
+                # first run time from a moved clock (tests, console /wait) would make it replay
+                # every interval in between, blocking the event loop.
+                next_run_time=datetime.now(UTC),
             )
         self._aps.start()
         log.debug("scheduler started with ticks: %s", ", ".join(self.ticks) or "none")
