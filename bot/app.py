@@ -19,6 +19,8 @@ from bot.features import load_all
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_SECONDS = 10.0
+
 
 class Adapter(Protocol):
     platform: str
@@ -76,15 +78,28 @@ class App:
             for task in done:
                 task.result()
         finally:
-            self.scheduler.shutdown()
-            for task in [*tasks, outbox_task]:
-                task.cancel()
-            await asyncio.gather(*tasks, outbox_task, return_exceptions=True)
-            for adapter in adapters:
-                await adapter.close()
+            # Graceful: let running ticks and the outbox's current pass finish their unit of
+            # work (a task cancelled mid-query can leave its connection unusable), then stop.
+            await asyncio.shield(self._wind_down(tasks, outbox_task, adapters))
+
+    async def _wind_down(self, tasks: list[asyncio.Task[None]], outbox_task: asyncio.Task[None],
+                         adapters: Sequence[Adapter]) -> None:
+        await self.scheduler.drain(SHUTDOWN_GRACE_SECONDS)
+        self.outbox.stop()
+        try:
+            await asyncio.wait_for(outbox_task, SHUTDOWN_GRACE_SECONDS)
+        except (TimeoutError, asyncio.CancelledError):
+            log.warning("outbox did not finish within %ss; stopping it", SHUTDOWN_GRACE_SECONDS)
+        except Exception:
+            log.exception("outbox stopped with an error")
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for adapter in adapters:
+            await adapter.close()
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.drain(SHUTDOWN_GRACE_SECONDS)
         for resource in self.resources.values():
             closer = getattr(resource, "aclose", None)
             if closer is not None:

@@ -207,19 +207,27 @@ class OutboxWorker:
         self.batch = batch
         self.owner = uuid.uuid4().hex
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a unit of work commits)."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the current pass, then return from `run_forever` (a graceful shutdown:
+        cancelling mid-delivery could send a post without recording it)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self, poll_seconds: float = 2.0) -> None:
-        while True:
+        self._stopping = False
+        while not self._stopping:
             try:
                 sent = await self.run_once()
             except Exception:
                 log.exception("outbox pass failed; retrying")
                 sent = 0
-            if sent:
+            if sent or self._stopping:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)

@@ -8,6 +8,7 @@ grace window (`scheduler.grace_minutes`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class Scheduler:
         self.context = context
         self.after_tick = after_tick
         self._aps: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._aps = AsyncIOScheduler(timezone="UTC")
@@ -80,14 +82,31 @@ class Scheduler:
         log.debug("scheduler started with ticks: %s", ", ".join(self.ticks) or "none")
 
     def shutdown(self) -> None:
+        """Start no more ticks (ticks already running are left to finish: see `drain`)."""
+        if self._aps is not None and self._aps.running:
+            self._aps.pause()
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Stop scheduling, and wait for running ticks to commit or roll back (graceful exit)."""
+        self.shutdown()
+        if self._running:
+            _, late = await asyncio.wait(self._running, timeout=grace)
+            for task in late:
+                task.cancel()
         if self._aps is not None and self._aps.running:
             self._aps.shutdown(wait=False)
 
     async def run_tick(self, name: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await self.ticks[name].run(self.context)
         except Exception:
             log.exception("tick %s failed; it runs again at its next interval", name)
+        finally:
+            if task is not None:
+                self._running.discard(task)
         if self.after_tick is not None:
             self.after_tick()
 

@@ -103,4 +103,4 @@ async def test_apscheduler_runs_ticks_periodically(app: App) -> None:
     try:
         await asyncio.wait_for(seen.wait(), timeout=10)
     finally:
-        scheduler.shutdown()
+        await scheduler.drain()

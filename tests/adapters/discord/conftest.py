@@ -96,7 +96,7 @@ class DiscordBot:
             self._app = None
 
     async def restart(self) -> None:
-        await self.stop()
+        await stop_or_explain(self)
         await self.start()
 
 
@@ -124,7 +124,7 @@ async def bot(
         await stop_or_explain(running)
 
 
-async def stop_or_explain(running: DiscordBot, seconds: float = 60.0) -> None:
+async def stop_or_explain(running: DiscordBot, seconds: float = 10.0) -> None:
     """Stop the bot; if that hangs, fail with every pending task's stack instead of hanging CI."""
     try:
         async with asyncio.timeout(seconds):
@@ -135,6 +135,7 @@ async def stop_or_explain(running: DiscordBot, seconds: float = 60.0) -> None:
         out = io.StringIO()
         for task in asyncio.all_tasks():
             task.print_stack(file=out)
+        print(out.getvalue(), file=__import__("sys").stderr)
         pytest.fail(f"the Discord bot did not stop within {seconds:.0f} s; pending tasks:\n{out.getvalue()}")
 
 
