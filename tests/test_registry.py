@@ -34,3 +34,13 @@ def test_every_feature_loads_with_unique_paths_and_help() -> None:
         assert group.help and len(group.help) <= 100, group.name
         if group.default is not None:
             assert any(c.path[1:] == tuple(group.default.split()) for c in group.commands), group.name
+
+
+def test_readme_documents_every_command() -> None:
+    """A new command appears in the README's tables (and so in front of admins) or this fails."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    registry = Registry(g for f in load_all() for g in f.groups)
+    missing = [c.name for c in registry.commands() if f"`{c.name}" not in readme]
+    assert missing == []

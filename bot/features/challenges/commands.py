@@ -217,7 +217,7 @@ async def stats(ctx: Context) -> Reply:
         else f"Answer today's challenge or try `{ctx.prefix}challenge practice` to start."
     )
     return Reply(
-        title=f"{ctx.member.display_name}'s challenge stats",
+        title="Your challenge stats",
         text=text,
         fields=fields,
         footer=footer,
