@@ -15,32 +15,14 @@ from typing import Any
 
 import pytest
 
+from bot.features.challenges.bank import TOPICS
+
 BANK_DIR = Path(__file__).resolve().parents[3] / "bot" / "features" / "challenges" / "bank"
 
 # Which roadmap step each file covers, and the topics of each step.
 FILE_STEPS = {"basics.toml": "basics", "practice.toml": "projects", "kaggle.toml": "community"}
-TOPIC_STEPS = {
-    **dict.fromkeys(
-        [
-            "learning-types",
-            "bias-variance",
-            "regularization",
-            "validation",
-            "metrics",
-            "linear-models",
-            "trees-ensembles",
-            "clustering",
-            "dimensionality-reduction",
-            "neural-networks",
-            "optimization",
-        ],
-        "basics",
-    ),
-    **dict.fromkeys(
-        ["data-leakage", "preprocessing", "imbalance", "numpy-pandas", "scikit-learn"], "projects"
-    ),
-    "kaggle": "community",
-}
+# The topics of this bank's steps, from the one declaration the loader validates against.
+TOPIC_STEPS = {t: step for t, step in TOPICS.items() if step in FILE_STEPS.values()}
 
 COMMON_FIELDS = {"id", "topic", "step", "difficulty", "kind", "prompt", "explanation", "source"}
 KIND_FIELDS = {
