@@ -451,30 +451,3 @@ async def test_days_and_ramp_settings_are_validated(app: App) -> None:
         service.parse_ramp("1,2,3")
     with pytest.raises(InvalidInput):
         service.parse_ramp("1,2,3,4,6")
-
-
-async def test_a_members_data_can_be_exported_and_deleted(app: App) -> None:
-    async with app.session_factory() as session:
-        where, (ada, bob) = await _setup(session, "ada", "bob")
-        post = await factories.post(session, where, MONDAY, "calculus-07", posted_at=AT_NINE)
-        await service.answer(session, ada, post, "1/4", now=AT_NINE)
-        await service.answer(session, bob, post, "0.3", now=AT_NINE)
-        await service.start_practice(session, ada, topic="calculus", difficulty=2, now=AT_NINE)
-        exported = await service.export_member_data(session, ada)
-        assert exported["attempts"] == [
-            {
-                "date": "2026-03-02",
-                "item": "calculus-07",
-                "answer": "0.25",
-                "correct": True,
-                "at": AT_NINE.isoformat(),
-            }
-        ]
-        assert len(exported["practice"]) == 1 and exported["ratings"][0]["topic"] == "calculus"
-        await service.delete_member_data(session, ada)
-        assert await service.export_member_data(session, ada) == {
-            "attempts": [],
-            "practice": [],
-            "ratings": [],
-        }
-        assert len((await service.export_member_data(session, bob))["attempts"]) == 1

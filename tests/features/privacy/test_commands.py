@@ -39,3 +39,16 @@ async def test_someone_elses_forget_button_does_nothing(console: ConsoleHarness,
     out = await console.say("1")
     assert "belongs to someone else" in out
     assert await _count(app, Goal) == 1
+
+
+async def test_forget_covers_every_features_tables(console: ConsoleHarness, app: App) -> None:
+    from bot.features.buddies.models import BuddyProfile
+    from bot.features.checkins.models import CheckinSchedule
+
+    await console.as_member("bob")
+    await console.say("checkin schedule daily 18:00", "buddy join --level beginner --focus math")
+    shown = await console.say("privacy")
+    assert "checkin schedules: 1" in shown and "buddy profiles: 1" in shown
+    await console.say("privacy forget", "1")
+    assert await _count(app, CheckinSchedule) == 0
+    assert await _count(app, BuddyProfile) == 0
