@@ -145,7 +145,7 @@ def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: st
 
 async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None) -> int:
     from bot.adapters.console import ConsoleAdapter
-    from bot.app import App, platform_adapters
+    from bot.app import App, PlatformsDown, platform_adapters
     from bot.core.clock import OffsetClock
     from bot.migrate import upgrade_async
 
@@ -161,6 +161,9 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
         adapters = platform_adapters(app)
     try:
         await app.serve(adapters)
+    except PlatformsDown as exc:
+        print(f"pivot: could not serve any platform — {exc}", file=sys.stderr)
+        return 1
     finally:
         await app.close()
     return 0

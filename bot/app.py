@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
+class PlatformsDown(Exception):
+    """Every platform adapter stopped with an error (the message says which and why)."""
+
+
 class Adapter(Protocol):
     platform: str
     sender: Sender
@@ -67,16 +71,32 @@ class App:
         self.outbox.senders[adapter.platform] = adapter.sender
 
     async def serve(self, adapters: Sequence[Adapter]) -> None:
-        """Run the adapters, the outbox and the scheduler until one adapter stops."""
+        """Run the adapters, the outbox and the scheduler.
+
+        Returns when an adapter finishes (the console at end of input). A platform that fails
+        (token refused, network down) is logged in one line and the others keep serving; when
+        every adapter has failed, `PlatformsDown` says why.
+        """
         for adapter in adapters:
             self.attach(adapter)
         outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
         self.scheduler.start()
-        tasks = [asyncio.create_task(a.start(), name=f"adapter:{a.platform}") for a in adapters]
+        tasks = [asyncio.create_task(a.start(), name=a.platform) for a in adapters]
+        failures: list[str] = []
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()
+            pending = set(tasks)
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                finished = [t for t in done if t.exception() is None]
+                for task in done:
+                    if (exc := task.exception()) is not None:
+                        failures.append(f"{task.get_name()}: {exc}")
+                        log.error("%s stopped: %s", task.get_name(), exc)
+                        log.debug("%s traceback", task.get_name(), exc_info=exc)
+                if finished:
+                    break
+            if failures and len(failures) == len(tasks):
+                raise PlatformsDown("; ".join(failures))
         finally:
             # Graceful: let running ticks and the outbox's current pass finish their unit of
             # work (a task cancelled mid-query can leave its connection unusable), then stop.

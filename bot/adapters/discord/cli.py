@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 
 from bot.adapters.discord.client import MAX_RATELIMIT_WAIT, PivotHTTPClient
@@ -78,7 +79,7 @@ def commands_main(settings: Settings, *, do_sync: bool, guild_id: str | None) ->
         return 0
     try:
         registered = asyncio.run(sync(settings, payload, guild_id))
-    except (discord.HTTPException, discord.LoginFailure) as exc:
+    except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError) as exc:
         print(f"pivot: registering commands failed: {exc}", file=sys.stderr)
         return 1
     where = (
@@ -106,8 +107,9 @@ def invite_main(settings: Settings) -> int:
 
         try:
             client_id = asyncio.run(fetch())
-        except (discord.HTTPException, discord.LoginFailure) as exc:
-            print(f"pivot: could not look up the application id: {exc}", file=sys.stderr)
+        except (discord.HTTPException, discord.LoginFailure, aiohttp.ClientError, OSError) as exc:
+            print(f"pivot: could not look up the application id ({exc}); "
+                  "set PIVOT_DISCORD_APPLICATION_ID instead", file=sys.stderr)
             return 1
     print(invite_url(client_id))
     return 0

@@ -135,6 +135,9 @@ def make_client(
     shard_ids: list[int] | None,
     shard_count: int | None,
 ) -> PivotClient | PivotShardedClient:
+    # Pivot never joins voice: don't warn at every start that voice libraries are missing.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     options: dict[str, Any] = {
         "intents": intents(),
         "api_base": api_base,
