@@ -88,7 +88,7 @@ class App:
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 finished = [t for t in done if t.exception() is None]
-                for task in done:
+                for task in (t for t in tasks if t in done):  # in adapter order, for a stable message
                     if (exc := task.exception()) is not None:
                         failures.append(f"{task.get_name()}: {exc}")
                         log.error("%s stopped: %s", task.get_name(), exc)
