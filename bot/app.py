@@ -28,6 +28,8 @@ class PlatformsDown(Exception):
 
 class Adapter(Protocol):
     platform: str
+    # What members type before a command there ("/" on Discord, "/pivot " on Slack), for hints.
+    prefix: str
     sender: Sender
 
     async def start(self) -> None:
@@ -60,15 +62,17 @@ class App:
         )
         self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
                                      resources=self.resources, after_commit=self.outbox.wake)
+        self.prefixes: dict[str, str] = {}
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
-            TickContext(self.session_factory, self.clock, settings, self.resources),
+            TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
             after_tick=self.outbox.wake,
         )
 
     def attach(self, adapter: Adapter) -> None:
-        """Let the outbox deliver this adapter's platform."""
+        """Let the outbox deliver this adapter's platform (and ticks write its command hints)."""
         self.outbox.senders[adapter.platform] = adapter.sender
+        self.prefixes[adapter.platform] = adapter.prefix
 
     async def serve(self, adapters: Sequence[Adapter]) -> None:
         """Run the adapters, the outbox and the scheduler.

@@ -15,6 +15,7 @@ class StubPlatform:
 
     def __init__(self, platform: str, *, error: Exception | None = None) -> None:
         self.platform = platform
+        self.prefix = ""
         self.error = error
         self.stop = asyncio.Event()
         self.closed = False

@@ -106,6 +106,7 @@ class ConsoleSender:
 
 class ConsoleAdapter:
     platform = PLATFORM
+    prefix = ""
 
     def __init__(self, app: object, *, out: TextIO | None = None, member: str | None = None) -> None:
         from bot.app import App

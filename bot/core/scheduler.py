@@ -33,6 +33,12 @@ class TickContext:
     clock: Clock
     settings: Settings
     resources: Mapping[str, Any] = field(default_factory=dict)
+    # platform -> what members type before a command there; filled as adapters attach.
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    def prefix(self, platform: str) -> str:
+        """For command hints in scheduled posts (`challenge answer …` vs `/pivot challenge answer …`)."""
+        return self.prefixes.get(platform, "")
 
     @property
     def grace(self) -> timedelta:

@@ -12,7 +12,13 @@ from bot.adapters.discord.client import (
     PivotShardedClient,
     make_client,
 )
-from bot.adapters.discord.interactions import DEFER_AFTER_SECONDS, PLATFORM, Interactions, ModalBook
+from bot.adapters.discord.interactions import (
+    DEFER_AFTER_SECONDS,
+    PLATFORM,
+    PREFIX,
+    Interactions,
+    ModalBook,
+)
 from bot.adapters.discord.sender import DiscordSender
 
 if TYPE_CHECKING:
@@ -32,6 +38,7 @@ class DiscordAdapter:
     """
 
     platform = PLATFORM
+    prefix = PREFIX
 
     def __init__(self, app: App, *, defer_after: float = DEFER_AFTER_SECONDS) -> None:
         settings = app.settings.discord

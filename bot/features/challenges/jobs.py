@@ -13,7 +13,6 @@ from datetime import timedelta
 from bot.core.scheduler import Tick, TickContext
 from bot.core.tenancy import Community
 from bot.features.challenges import service
-from bot.features.challenges.render import text_prefix
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ async def post_due(tc: TickContext) -> None:
                 community = await session.get(Community, community_id)
                 if community is None:
                     continue
-                prefix = text_prefix(community.platform, tc.settings.slack.command)
+                prefix = tc.prefix(community.platform)
                 await service.publish(session, community, day, now=now, prefix=prefix)
                 await session.commit()
             except Exception:

@@ -15,15 +15,7 @@ from bot.core.commands import action_id
 from bot.core.messages import Button, Field, Reply, mention
 from bot.features.challenges.bank import LETTERS, ChallengeItem
 
-PLATFORM_PREFIXES = {"discord": "/"}
 DIFFICULTY_WORDS = {1: "warm-up", 2: "easy", 3: "medium", 4: "hard", 5: "tricky"}
-
-
-def text_prefix(platform: str, slack_command: str = "/pivot") -> str:
-    """What members type before a command on this platform (for hints in scheduled posts)."""
-    if platform == "slack":
-        return slack_command + " "
-    return PLATFORM_PREFIXES.get(platform, "")
 
 
 def difficulty_label(difficulty: int) -> str:

@@ -193,3 +193,20 @@ async def test_a_challenge_time_skipped_by_dst_posts_just_after_the_gap(
     local = [p.posted_at.astimezone(ZoneInfo("America/New_York")) for p in posts]
     assert [p.local_date.day for p in posts] == [7, 8, 9]
     assert [f"{t:%H:%M}" for t in local] == ["02:30", "03:30", "02:30"]
+
+
+async def test_scheduled_posts_hint_commands_the_way_the_platform_types_them(
+    app: App, clock: ManualClock
+) -> None:
+    """The console community's post says `challenge answer`; once an adapter with a prefix is
+    attached for that platform, its hints carry the prefix (as `/pivot …` on Slack)."""
+    async with app.session_factory() as session:
+        await factories.community(session, "c", at=time(9, 0))
+        await session.commit()
+    app.prefixes["console"] = "/pivot "
+    clock.set(datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC))
+    await app.scheduler.run_tick(TICK)
+    async with app.session_factory() as session:
+        payload = (await session.execute(select(OutboxMessage.payload))).scalar_one()
+    hints = " ".join(filter(None, [payload["text"], payload["footer"]]))
+    assert "`/pivot challenge answer" in hints
