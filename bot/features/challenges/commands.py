@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.core.commands import ActionRequest, CommandGroup, Param, parse_time
@@ -107,22 +108,14 @@ async def today(ctx: Context) -> Reply:
     )
     attempt = await service.attempt_of(ctx.session, ctx.member, post)
     if attempt is not None:
-        return Reply(
-            title=reply.title,
-            text=reply.text,
-            fields=reply.fields,
-            ephemeral=True,
+        # Already answered: the post without its buttons, and what they answered.
+        return replace(
+            reply,
+            buttons=(),
             footer=f"You answered '{attempt.answer}'. The answer is revealed "
             f"{service.describe_reveal(ctx.community, post)}.",
         )
-    return Reply(
-        title=reply.title,
-        text=reply.text,
-        fields=reply.fields,
-        buttons=reply.buttons,
-        footer=reply.footer,
-        ephemeral=True,
-    )
+    return reply
 
 
 @challenge.command(
