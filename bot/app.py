@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
+from bot.adapters.web import WebServer
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
@@ -63,6 +64,8 @@ class App:
         self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
                                      resources=self.resources, after_commit=self.outbox.wake)
         self.prefixes: dict[str, str] = {}
+        # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
+        self.web = WebServer(settings.http)
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
@@ -83,6 +86,8 @@ class App:
         """
         for adapter in adapters:
             self.attach(adapter)
+        if self.web.wanted:
+            await self.web.start()
         outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
         self.scheduler.start()
         tasks = [asyncio.create_task(a.start(), name=a.platform) for a in adapters]
@@ -121,9 +126,11 @@ class App:
         await asyncio.gather(*tasks, return_exceptions=True)
         for adapter in adapters:
             await adapter.close()
+        await self.web.close()
 
     async def close(self) -> None:
         await self.scheduler.drain(SHUTDOWN_GRACE_SECONDS)
+        await self.web.close()
         for resource in self.resources.values():
             closer = getattr(resource, "aclose", None)
             if closer is not None:

@@ -83,10 +83,33 @@ class SlackSettings(BaseModel):
         return value
 
 
+DEFAULT_HTTP_PORT = 3000
+
+
 class HttpSettings(BaseModel):
     host: str = "0.0.0.0"
+    # Setting it (PIVOT_HTTP_PORT) starts Pivot's HTTP server in every mode; without it the
+    # server runs only when Slack is in HTTP mode or public_url is set, on 3000.
     # 0 lets the OS pick a free port (the tests do this).
-    port: int = Field(default=3000, ge=0, le=65535)
+    port: int | None = Field(default=None, ge=0, le=65535)
+    # Where people reach this server from outside (https://pivot.example.org): links to
+    # public pages are built from it.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://)")
+        return value.rstrip("/") if value else value
+
+    @property
+    def configured(self) -> bool:
+        return self.port is not None or self.public_url is not None
+
+    @property
+    def bind_port(self) -> int:
+        return DEFAULT_HTTP_PORT if self.port is None else self.port
 
 
 class KaggleSettings(BaseModel):

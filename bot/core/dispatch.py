@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.commands import (
+    NOT_YOURS,
     ActionRequest,
     Call,
     Choice,
@@ -37,9 +38,13 @@ from bot.core.commands import (
 from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotAllowed, NotFound, PivotError
 from bot.core.messages import Reply, error_reply
-from bot.core.tenancy import Member, ensure_community, ensure_member
+from bot.core.tenancy import Member, ensure_community, ensure_member, find_member
+from bot.core.text import clean_text
 
 log = logging.getLogger(__name__)
+
+# A form field's longest accepted value (each TextInput may set a lower one).
+MAX_FORM_VALUE = 4000
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,12 @@ class Dispatcher:
             spec, args = self.registry.action_for(action)
             if spec.admin and not ctx.is_admin:
                 raise NotAllowed("Only community admins can use this button.")
-            return await spec.handler(ctx, ActionRequest(args, dict(values or {})))
+            fields = {key: clean_text(str(value), label=key.replace("_", " "), max_length=MAX_FORM_VALUE)
+                      for key, value in (values or {}).items()}
+            request = ActionRequest(args, fields)
+            if not await spec.audience(ctx, request):
+                raise NotAllowed(NOT_YOURS)
+            return await spec.handler(ctx, request)
 
         return await self._unit_of_work(caller, call, prefix=prefix)
 
@@ -191,7 +201,12 @@ class Dispatcher:
 async def resolve_member(ctx: Context, ref: MemberRef) -> Member:
     """A member of the caller's community, by platform id (trusted) or by name."""
     if ref.user_id is not None:
-        return await ensure_member(ctx.session, ctx.community, ref.user_id, ref.display_name or "")
+        if ref.user_id == ctx.member.platform_user_id:
+            return ctx.member
+        member = await find_member(ctx.session, ctx.community, ref.user_id)
+        if member is None:
+            raise NotFound(f"<@{ref.user_id}> hasn't used Pivot in this community yet.")
+        return member
     name = (ref.name or "").lower()
     stmt = select(Member).where(
         Member.community_id == ctx.community.id,

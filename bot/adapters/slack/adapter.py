@@ -88,9 +88,11 @@ class SlackAdapter:
         self.profiles: dict[tuple[str, str], Profile] = {}
         self.port: int | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._register()
+        if settings.app_token is None:
+            app.web.add_routes([web.post(EVENTS_PATH, self._handle_http)])
+            app.web.required = True
 
     # --- serving ------------------------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class SlackAdapter:
         else:
             await self.open_http()
             log.info(
-                "Slack: listening on %s:%s%s", self.app.settings.http.host, self.port, EVENTS_PATH
+                "Slack: Events API at %s:%s%s", self.app.settings.http.host, self.port, EVENTS_PATH
             )
 
     async def open_socket(self) -> None:
@@ -120,14 +122,9 @@ class SlackAdapter:
         await self._socket.connect_async()
 
     async def open_http(self) -> int:
-        """Bind the HTTP endpoint (port 0 picks a free one) and return the port."""
-        web_app = web.Application()
-        web_app.router.add_post(EVENTS_PATH, self._handle_http)
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.app.settings.http.host, self.app.settings.http.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        """Serve the Events endpoint on Pivot's HTTP server (started here if not yet) and
+        return its port (port 0 picks a free one)."""
+        self.port = await self.app.web.start()
         return self.port
 
     async def _handle_http(self, request: web.Request) -> web.Response:
@@ -138,9 +135,6 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10)
         for task in list(self._tasks):

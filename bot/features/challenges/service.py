@@ -751,6 +751,18 @@ async def start_practice(
     return row, item
 
 
+async def practice_belongs_to(session: AsyncSession, member: Member, practice_id: int) -> bool:
+    """False when the practice question exists in this community but was served to someone else."""
+    owner_id = (
+        await session.execute(
+            select(PracticeItem.member_id).where(
+                PracticeItem.community_id == member.community_id, PracticeItem.id == practice_id
+            )
+        )
+    ).scalar_one_or_none()
+    return owner_id is None or owner_id == member.id
+
+
 async def practice_by_id(session: AsyncSession, member: Member, practice_id: int) -> PracticeItem:
     row = (
         await session.execute(
