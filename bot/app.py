@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.adapters.web import WebServer
+from bot.adapters.web.health import health_routes
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
@@ -66,6 +67,9 @@ class App:
         self.prefixes: dict[str, str] = {}
         # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
         self.web = WebServer(settings.http)
+        self.web.add_routes(health_routes(self))
+        # The adapters `serve` runs (for readiness).
+        self.adapters: list[Adapter] = []
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
@@ -84,6 +88,7 @@ class App:
         (token refused, network down) is logged in one line and the others keep serving; when
         every adapter has failed, `PlatformsDown` says why.
         """
+        self.adapters = list(adapters)
         for adapter in adapters:
             self.attach(adapter)
         if self.web.wanted:

@@ -12,7 +12,7 @@ import os
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -87,7 +87,9 @@ DEFAULT_HTTP_PORT = 3000
 
 
 class HttpSettings(BaseModel):
-    host: str = "0.0.0.0"
+    # Loopback by default: /metrics and /readyz are not for the internet. Set 0.0.0.0 (the
+    # Docker image does) behind a reverse proxy or a private network.
+    host: str = "127.0.0.1"
     # Setting it (PIVOT_HTTP_PORT) starts Pivot's HTTP server in every mode; without it the
     # server runs only when Slack is in HTTP mode or public_url is set, on 3000.
     # 0 lets the OS pick a free port (the tests do this).
@@ -150,8 +152,17 @@ class ConsoleSettings(BaseModel):
     community: str = "Local study group"
 
 
+class HealthSettings(BaseModel):
+    # /readyz turns 503 when the oldest due outbox row has waited longer than this …
+    outbox_stuck_seconds: float = Field(default=900.0, gt=0)
+    # … or when no scheduled tick has finished for this long.
+    tick_stale_seconds: float = Field(default=300.0, gt=0)
+
+
 class LoggingSettings(BaseModel):
     level: str = "INFO"
+    # "text" for people, "json" for log collectors (one JSON object per line).
+    format: Literal["text", "json"] = "text"
 
     @field_validator("level")
     @classmethod
@@ -205,6 +216,7 @@ class Settings(BaseSettings):
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -218,6 +230,23 @@ class Settings(BaseSettings):
         # Highest priority first: explicit init values, PIVOT_* env, KAGGLE_* env, config.toml.
         return (init_settings, env_settings, _KaggleEnvSource(settings_cls),
                 _TomlSource(settings_cls, _PENDING_TOML))
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, keys, the database password), for log redaction."""
+        values = []
+        for section, key in SECRET_KEYS:
+            value = getattr(getattr(self, section), key, None)
+            if isinstance(value, SecretStr):
+                values.append(value.get_secret_value())
+        from sqlalchemy.engine import make_url
+
+        try:
+            password = make_url(self.database.url).password
+        except Exception:
+            password = None
+        if password:
+            values.append(str(password))
+        return values
 
     @property
     def has_platform(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,7 +38,9 @@ from bot.core.commands import (
 )
 from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotAllowed, NotFound, PivotError
+from bot.core.logcontext import log_context
 from bot.core.messages import Reply, error_reply
+from bot.core.metrics import COMMAND_SECONDS, timed
 from bot.core.tenancy import Member, ensure_community, ensure_member, find_member
 from bot.core.text import clean_text
 
@@ -101,7 +104,8 @@ class Dispatcher:
                 reply = _as_ephemeral(reply)
             return reply
 
-        return await self._unit_of_work(caller, call, usage=prefix + command.usage, prefix=prefix)
+        with timed(COMMAND_SECONDS, command.name), log_context(command=command.name):
+            return await self._unit_of_work(caller, call, usage=prefix + command.usage, prefix=prefix)
 
     async def run_action(self, caller: Caller, action: str, values: Mapping[str, str] | None = None,
                          *, prefix: str = "") -> Reply:
@@ -117,7 +121,9 @@ class Dispatcher:
                 raise NotAllowed(NOT_YOURS)
             return await spec.handler(ctx, request)
 
-        return await self._unit_of_work(caller, call, prefix=prefix)
+        name = "button " + action.split(":", 1)[0]
+        with timed(COMMAND_SECONDS, name), log_context(command=name):
+            return await self._unit_of_work(caller, call, prefix=prefix)
 
     async def autocomplete(self, caller: Caller, command: Command, param_name: str,
                            partial: str) -> list[Choice]:
@@ -161,6 +167,11 @@ class Dispatcher:
 
     async def _unit_of_work(self, caller: Caller, call: Callable[[Context], Any],
                             *, usage: str | None = None, prefix: str = "") -> Reply:
+        with _caller_context(caller):
+            return await self._unit_of_work_in_context(caller, call, usage=usage, prefix=prefix)
+
+    async def _unit_of_work_in_context(self, caller: Caller, call: Callable[[Context], Any],
+                                       *, usage: str | None, prefix: str) -> Reply:
         async with self.session_factory() as session:
             try:
                 ctx = await self._context(session, caller, prefix)
@@ -218,6 +229,10 @@ async def resolve_member(ctx: Context, ref: MemberRef) -> Member:
     if len(rows) > 1:
         raise InvalidInput(f"More than one member is called '{ref.name}'; mention them instead.")
     return rows[0]
+
+
+def _caller_context(caller: Caller) -> AbstractContextManager[None]:
+    return log_context(platform=caller.platform, community=caller.community_id)
 
 
 def _as_ephemeral(reply: Reply) -> Reply:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -330,3 +330,24 @@ class OutboxWorker:
             }
         async with self.session_factory() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: dict[str, int]
+    # Seconds since the oldest pending row became due (0 when nothing is overdue).
+    oldest_due_seconds: float
+
+
+async def backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """What waits in the outbox, per platform, and how overdue the oldest due row is."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.platform, func.count(), func.min(OutboxMessage.next_attempt_at))
+            .where(OutboxMessage.status == "pending")
+            .group_by(OutboxMessage.platform)
+        )
+    ).all()
+    oldest = min((r[2] for r in rows if r[2] is not None), default=None)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return Backlog({r[0]: int(r[1]) for r in rows}, age)
