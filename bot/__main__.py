@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -46,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("commands", help="list every command with its usage")
 
+    health = sub.add_parser("healthcheck", help="exit 0 when the running Pivot answers on its HTTP "
+                                                 "server (the container's health check)")
+    health.add_argument("--ready", action="store_true",
+                        help="ask /readyz (database, platforms, scheduler, outbox) instead of /healthz")
+
     discord_commands = sub.add_parser("discord-commands",
                                       help="print the Discord application-command JSON (--sync registers it)")
     discord_commands.add_argument("--sync", action="store_true",
@@ -76,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(settings, args.action, args.revision, yes=args.yes, debug=args.debug)
     if command == "commands":
         return _list_commands(settings)
+    if command == "healthcheck":
+        return _healthcheck(settings, ready=args.ready)
     if command in ("discord-commands", "discord-invite"):
         from bot.adapters.discord import cli
 
@@ -116,6 +124,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         return 2
+
+
+def stop_on_signals(task: asyncio.Task[object] | None) -> None:
+    """SIGTERM (docker stop, systemd) and SIGINT both cancel the serving task, whose wind-down
+    lets running ticks and in-flight sends finish before the adapters close."""
+    if task is None:
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, task.cancel)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            pass
 
 
 class DatabaseProblem(Exception):
@@ -201,6 +222,23 @@ async def _checked(url: str, work: Awaitable[T]) -> T:
         raise
 
 
+def _healthcheck(settings: Settings, *, ready: bool) -> int:
+    import urllib.error
+    import urllib.request
+
+    host = "127.0.0.1" if settings.http.host in ("0.0.0.0", "::", "") else settings.http.host
+    url = f"http://{host}:{settings.http.bind_port}{'/readyz' if ready else '/healthz'}"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 (our own server)
+            print(f"{url}: {response.status}")
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(f"{url}: {exc.code} {exc.read().decode(errors='replace')[:500]}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{url}: {exc}", file=sys.stderr)
+    return 1
+
+
 def _list_commands(settings: Settings) -> int:
     from bot.core.commands import Registry
     from bot.features import load_all
@@ -247,8 +285,12 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     else:
         app = App(settings)
         adapters = platform_adapters(app)
+    stop_on_signals(asyncio.current_task())
     try:
         await app.serve(adapters)
+    except asyncio.CancelledError:
+        log.info("stopping on signal: finished the work in flight")
+        return 0
     except PlatformsDown as exc:
         print(f"pivot: could not serve any platform — {exc}", file=sys.stderr)
         return 1

@@ -203,7 +203,9 @@ class _KaggleEnvSource(PydanticBaseSettingsSource):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PIVOT_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid"
+        env_prefix="PIVOT_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid",
+        # An empty variable (PIVOT_DISCORD_TOKEN= in an .env file) means "not set".
+        env_ignore_empty=True,
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

@@ -66,6 +66,10 @@ class DiscordAdapter:
         await asyncio.wait_for(self._logged_in.wait(), LOGIN_WAIT_SECONDS)
         return self.client.http
 
+    def is_ready(self) -> bool:
+        """Connected to the gateway (readiness)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def start(self) -> None:
         await self.client.login(self._token)
         if self._discover_gateway:

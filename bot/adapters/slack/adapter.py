@@ -100,6 +100,12 @@ class SlackAdapter:
         await self.open()
         await asyncio.Event().wait()  # serve until cancelled
 
+    def is_ready(self) -> bool:
+        """Receiving: the Socket Mode connection is open, or the HTTP endpoint is being served."""
+        if self.settings.app_token is not None:
+            return self._socket is not None
+        return self.app.web.running
+
     async def open(self) -> None:
         """Start receiving: Socket Mode when an app token is set, else the HTTP endpoint."""
         if self.settings.app_token is not None:
