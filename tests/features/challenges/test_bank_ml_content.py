@@ -22,6 +22,7 @@ BANK_DIR = Path(__file__).resolve().parents[3] / "bot" / "features" / "challenge
 # Which roadmap step each file covers, and the topics of each step.
 FILE_STEPS = {"basics.toml": "basics", "practice.toml": "projects", "kaggle.toml": "community"}
 
+
 def _topics_of_other_files() -> set[str]:
     """Topics whose items live in other bank files (e.g. pytorch.toml), checked by their own tests."""
     topics: set[str] = set()
