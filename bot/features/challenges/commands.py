@@ -286,7 +286,11 @@ async def post_now(ctx: Context) -> Reply:
         raise InvalidInput(NO_CHANNEL.format(p=ctx.prefix))
     day = service.local_today(ctx.community, ctx.now())
     existing = await service.post_for(ctx.session, ctx.community.id, day)
-    if existing is not None and existing.status != service.POST_SKIPPED:
+    if existing is not None and existing.status not in service.NOT_POSTED:
+        reason = await service.repost_failed(ctx.session, ctx.community, day, channel, now=ctx.now())
+        if reason is not None:
+            return Reply(text=f"Today's challenge had failed to post ({reason}); sending it again "
+                              f"to <#{channel}>.")
         raise InvalidInput(
             f"Today's challenge is already posted "
             f"({render.local_time(existing.posted_at, ctx.community.timezone)})."
@@ -408,4 +412,9 @@ async def settings_summary(ctx: Context) -> list[Field]:
         lines.append(
             f"Next post: {render.local_time(upcoming[1], ctx.community.timezone)} in <#{channel}>"
         )
+    missed = await service.missed_days(ctx.session, ctx.community.id)
+    if missed:
+        days = ", ".join(f"{d:%a %d %b}" for d in missed)
+        lines.append(f"⚠️ Missed (Pivot was not running at challenge time): {days}. "
+                     f"`{ctx.prefix}admin challenge post-now` posts today's late.")
     return [Field("Daily challenge", "\n".join(lines))]
