@@ -45,10 +45,18 @@ TOPICS: dict[str, str] = {
     ),
     **dict.fromkeys(("linear-algebra", "calculus", "probability", "statistics"), "math"),
     **dict.fromkeys(
-        ("data-leakage", "preprocessing", "imbalance", "numpy-pandas", "scikit-learn"),
+        (
+            "data-leakage",
+            "preprocessing",
+            "imbalance",
+            "numpy-pandas",
+            "scikit-learn",
+            "sql-for-ml",
+            "code-reading",
+        ),
         "projects",
     ),
-    "kaggle": "community",
+    **dict.fromkeys(("kaggle", "open-source-github", "asking-and-sharing"), "community"),
 }
 
 MAX_PROMPT_CHARS = 1200
