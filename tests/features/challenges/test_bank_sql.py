@@ -127,14 +127,18 @@ def check_04(conn: sqlite3.Connection) -> None:
 
 
 def check_05(conn: sqlite3.Connection) -> None:
-    conn.executescript("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (3),(NULL),(3),(5),(NULL);")
+    conn.executescript(
+        "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (3),(NULL),(3),(5),(NULL);"
+    )
     got = _rows(conn, "SELECT COUNT(*), COUNT(x), COUNT(DISTINCT x) FROM t")[0]
     choice = ITEMS["sql-for-ml-05"]["choices"][_choice_key("sql-for-ml-05")]
     assert ", ".join(map(str, got)) == choice == "5, 3, 2"
 
 
 def check_06(conn: sqlite3.Connection) -> None:
-    conn.executescript("CREATE TABLE t (spend REAL); INSERT INTO t VALUES (10),(NULL),(20),(NULL),(30);")
+    conn.executescript(
+        "CREATE TABLE t (spend REAL); INSERT INTO t VALUES (10),(NULL),(20),(NULL),(30);"
+    )
     assert _one(conn, "SELECT AVG(spend) FROM t") == pytest.approx(_numeric_key("sql-for-ml-06"))
     assert _one(conn, "SELECT SUM(spend) / COUNT(*) FROM t") == pytest.approx(12)
 
@@ -175,7 +179,10 @@ def check_09(conn: sqlite3.Connection) -> None:
         INSERT INTO referrals VALUES (1), (1), (NULL);
         """
     )
-    assert _rows(conn, "SELECT id FROM users WHERE id NOT IN (SELECT referrer_id FROM referrals)") == []
+    assert (
+        _rows(conn, "SELECT id FROM users WHERE id NOT IN (SELECT referrer_id FROM referrals)")
+        == []
+    )
     fixed = _rows(
         conn,
         "SELECT id FROM users WHERE NOT EXISTS "
@@ -184,7 +191,10 @@ def check_09(conn: sqlite3.Connection) -> None:
     assert fixed == [(2,), (3,), (4,)]
     # Duplicates alone are harmless: without the NULL, NOT IN works.
     conn.execute("DELETE FROM referrals WHERE referrer_id IS NULL")
-    assert len(_rows(conn, "SELECT id FROM users WHERE id NOT IN (SELECT referrer_id FROM referrals)")) == 3
+    assert (
+        len(_rows(conn, "SELECT id FROM users WHERE id NOT IN (SELECT referrer_id FROM referrals)"))
+        == 3
+    )
     assert _choice_key("sql-for-ml-09") == 2
 
 
@@ -234,7 +244,9 @@ def check_12(conn: sqlite3.Connection) -> None:
     ]
     latest = {(1, "team"), (2, "pro")}
     results = [
-        set(_rows(conn, f"SELECT user_id, plan FROM (SELECT *, {w} AS rn FROM events) WHERE rn = 1"))
+        set(
+            _rows(conn, f"SELECT user_id, plan FROM (SELECT *, {w} AS rn FROM events) WHERE rn = 1")
+        )
         for w in windows
     ]
     assert [r == latest for r in results] == [i == _choice_key("sql-for-ml-12") for i in range(4)]
@@ -431,9 +443,7 @@ def check_22(conn: sqlite3.Connection) -> None:
 
 def check_23(conn: sqlite3.Connection) -> None:
     conn.executescript("CREATE TABLE impressions (ad_id INTEGER, clicked INTEGER);")
-    conn.executemany(
-        "INSERT INTO impressions VALUES (?, ?)", [(1, int(i < 3)) for i in range(200)]
-    )
+    conn.executemany("INSERT INTO impressions VALUES (?, ?)", [(1, int(i < 3)) for i in range(200)])
     assert _one(conn, "SELECT SUM(clicked) / COUNT(*) FROM impressions GROUP BY ad_id") == 0
     fixed = _one(conn, "SELECT AVG(clicked * 1.0) FROM impressions GROUP BY ad_id")
     assert fixed == pytest.approx(0.015)
@@ -519,11 +529,17 @@ def check_29(conn: sqlite3.Connection) -> None:
         "INSERT INTO t VALUES (1,1), (2,2), (5,3), (9,4), (10,5);"
     )
     rows = dict(
-        _rows(conn, "SELECT day, SUM(amount) OVER (ORDER BY day ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM t")
+        _rows(
+            conn,
+            "SELECT day, SUM(amount) OVER (ORDER BY day ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM t",
+        )
     )
     assert rows[10] == _numeric_key("sql-for-ml-29")
     fixed = dict(
-        _rows(conn, "SELECT day, SUM(amount) OVER (ORDER BY day RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM t")
+        _rows(
+            conn,
+            "SELECT day, SUM(amount) OVER (ORDER BY day RANGE BETWEEN 2 PRECEDING AND CURRENT ROW) FROM t",
+        )
     )
     assert fixed[10] == 9
 
