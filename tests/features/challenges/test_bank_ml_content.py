@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.features.challenges.bank import TOPICS
+from bot.features.challenges.bank import TOPICS, load_bank
 
 BANK_DIR = Path(__file__).resolve().parents[3] / "bot" / "features" / "challenges" / "bank"
 
@@ -150,7 +150,9 @@ def test_ids_are_unique_across_the_three_files() -> None:
 
 
 def test_every_topic_has_enough_items_and_bank_is_large_enough() -> None:
-    per_topic = Counter(item["topic"] for _, item in ITEMS)
+    # Topics of these steps may also live in other files (sql.toml, community.toml, ...),
+    # so a topic's items are counted over the whole bank.
+    per_topic = Counter(item.topic for item in load_bank())
     short = {t: per_topic.get(t, 0) for t in TOPIC_STEPS if per_topic.get(t, 0) < MIN_PER_TOPIC}
     assert short == {}
     assert len(ITEMS) >= MIN_TOTAL
