@@ -189,6 +189,8 @@ def check_10() -> None:
     X = np.zeros((1000, 1))
     strat = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     assert any(set(patients[tr]) & set(patients[te]) for tr, te in strat.split(X, y))
+    by_patient = list(strat.split(X, patients))  # option C: stratify on the patient id
+    assert all(len(set(patients[te])) == 50 for _, te in by_patient)  # every patient in every fold
     grouped = GroupKFold(n_splits=5)
     assert all(
         not set(patients[tr]) & set(patients[te]) for tr, te in grouped.split(X, y, groups=patients)
