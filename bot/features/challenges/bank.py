@@ -54,10 +54,12 @@ TOPICS: dict[str, str] = {
             "numpy-pandas",
             "scikit-learn",
             "pytorch",
+            "sql-for-ml",
+            "code-reading",
         ),
         "projects",
     ),
-    "kaggle": "community",
+    **dict.fromkeys(("kaggle", "open-source-github", "asking-and-sharing"), "community"),
     **dict.fromkeys(
         ("ml-system-design", "monitoring-drift", "experimentation", "ml-interviews"), "jobs"
     ),
