@@ -56,6 +56,11 @@ def render(reply: Reply, *, image_dir: Path | None = None) -> tuple[str, list[Ch
         path = directory / reply.image.filename
         path.write_bytes(reply.image.data)
         lines.append(f"[image: {reply.image.alt or reply.image.filename} → {path}]")
+    if reply.attachment is not None:
+        directory = image_dir or Path(tempfile.gettempdir())
+        path = directory / Path(reply.attachment.filename).name
+        path.write_bytes(reply.attachment.data)
+        lines.append(f"[file: {reply.attachment.filename} → {path}]")
     if reply.footer:
         lines.append(reply.footer)
     choices: list[Choice] = []

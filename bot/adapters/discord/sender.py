@@ -53,7 +53,7 @@ def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[st
                 "name": f"files[{index}]",
                 "value": image.data,
                 "filename": attachment_name(image),
-                "content_type": "image/png",
+                "content_type": getattr(image, "content_type", "image/png"),
             }
         )
     return form

@@ -144,6 +144,12 @@ class SlackSender:
             )
             first = first or str(response["ts"])
         assert first is not None
+        if reply.attachment is not None:
+            # A file (not an image to show inline) is shared into the conversation itself.
+            await self.client.files_upload_v2(
+                content=reply.attachment.data, filename=reply.attachment.filename,
+                title=reply.attachment.alt or reply.attachment.filename, channel=channel,
+            )
         return first
 
 

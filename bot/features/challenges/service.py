@@ -971,49 +971,57 @@ class Standing:
     name: str
     points: int
     last_correct_at: datetime
+    # Someone else has the same points (the rank is shared: "2=").
+    tied: bool = False
 
 
 async def leaderboard(
-    session: AsyncSession, community_id: int, since: date | None
+    session: AsyncSession, community_id: int, since: date | None, *,
+    limit: int | None = None, include_member: int | None = None,
 ) -> list[Standing]:
     """Correct graded answers per member on posts from local date `since` on (None: all time).
 
-    Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the score first
-    (earlier last correct answer) is listed first, then by name.
+    Computed in the database (window functions), so a top 10 costs the same with 100,000
+    members: the first `limit` standings (all when None), plus `include_member`'s own wherever
+    it ranks. Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the
+    score first (earlier last correct answer) is listed first, then by name.
     """
-    last = func.max(ChallengeAttempt.created_at).label("last")
-    points = func.count(ChallengeAttempt.id).label("points")
-    stmt = (
-        select(Member.id, Member.platform_user_id, Member.display_name, points, last)
-        .join(ChallengeAttempt, ChallengeAttempt.member_id == Member.id)
-        .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-        .where(
-            ChallengeAttempt.community_id == community_id,
-            Member.community_id == community_id,
-            ChallengeAttempt.correct.is_(True),
+    scores = (
+        select(
+            ChallengeAttempt.member_id.label("member_id"),
+            func.count(ChallengeAttempt.id).label("points"),
+            func.max(ChallengeAttempt.created_at).label("last"),
         )
-        .group_by(Member.id, Member.platform_user_id, Member.display_name)
+        .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
+        .where(ChallengeAttempt.community_id == community_id, ChallengeAttempt.correct.is_(True))
+        .group_by(ChallengeAttempt.member_id)
     )
     if since is not None:
-        stmt = stmt.where(ChallengePost.local_date >= since)
-    rows = sorted(
-        (await session.execute(stmt)).all(),
-        key=lambda r: (-r.points, _aware(r.last), r.display_name.lower(), r.id),
-    )
-    out: list[Standing] = []
-    for position, row in enumerate(rows, start=1):
-        rank = out[-1].rank if out and out[-1].points == row.points else position
-        out.append(
-            Standing(
-                rank,
-                row.id,
-                row.platform_user_id,
-                row.display_name,
-                int(row.points),
-                _aware(row.last),
-            )
+        scores = scores.where(ChallengePost.local_date >= since)
+    sc = scores.subquery("scores")
+    ranked = (
+        select(
+            sc.c.member_id, sc.c.points, sc.c.last, Member.platform_user_id, Member.display_name,
+            func.rank().over(order_by=sc.c.points.desc()).label("rank"),
+            func.row_number().over(
+                order_by=(sc.c.points.desc(), sc.c.last, func.lower(Member.display_name), Member.id)
+            ).label("position"),
+            func.count().over(partition_by=sc.c.points).label("sharing"),
         )
-    return out
+        .join(Member, Member.id == sc.c.member_id)
+        .where(Member.community_id == community_id)
+    ).subquery("ranked")
+    stmt = select(ranked).order_by(ranked.c.position)
+    if limit is not None:
+        wanted = ranked.c.position <= limit
+        if include_member is not None:
+            wanted = or_(wanted, ranked.c.member_id == include_member)
+        stmt = stmt.where(wanted)
+    return [
+        Standing(int(r.rank), r.member_id, r.platform_user_id, r.display_name, int(r.points),
+                 _aware(r.last), tied=int(r.sharing) > 1)
+        for r in (await session.execute(stmt)).all()
+    ]
 
 
 def _aware(value: datetime) -> datetime:
