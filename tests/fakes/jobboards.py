@@ -94,7 +94,7 @@ class FakeJobBoards:
     ashby: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     _failures: dict[tuple[str, str], deque[Failure]] = field(default_factory=dict)
-    _holds: dict[tuple[str, str], asyncio.Event] = field(default_factory=dict)
+    _holds: dict[tuple[str, str], tuple[asyncio.Event, asyncio.Event]] = field(default_factory=dict)
     base_url: str = ""
 
     async def __aenter__(self) -> Self:
@@ -113,8 +113,8 @@ class FakeJobBoards:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        for event in self._holds.values():
-            event.set()
+        for _arrived, release in self._holds.values():
+            release.set()
         await self._runner.cleanup()
 
     # --- scripting ---------------------------------------------------------------------------
@@ -124,10 +124,10 @@ class FakeJobBoards:
         queue = self._failures.setdefault((kind, board), deque())
         queue.extend(Failure(status, retry_after, malformed) for _ in range(times))
 
-    def hold(self, kind: str, board: str) -> asyncio.Event:
-        """The board's answers wait until the returned event is set."""
-        event = self._holds[(kind, board)] = asyncio.Event()
-        return event
+    def hold(self, kind: str, board: str) -> tuple[asyncio.Event, asyncio.Event]:
+        """The board's answers wait: (set when a request arrives, set it to let answers go)."""
+        events = self._holds[(kind, board)] = (asyncio.Event(), asyncio.Event())
+        return events
 
     def requests_for(self, kind: str, board: str) -> list[Seen]:
         prefix = {"greenhouse": f"/v1/boards/{board}", "lever": f"/v0/postings/{board}",
@@ -140,7 +140,8 @@ class FakeJobBoards:
                       body: Any | None, etag: str | None = None) -> web.StreamResponse:
         hold = self._holds.get((kind, board))
         if hold is not None:
-            await hold.wait()
+            hold[0].set()
+            await hold[1].wait()
         queue = self._failures.get((kind, board))
         status, response = 200, None
         if queue:

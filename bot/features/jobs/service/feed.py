@@ -269,7 +269,7 @@ async def record(session: AsyncSession, claim: Claim, fetched: Fetched | BoardEr
         if isinstance(fetched, BoardRateLimited) and fetched.retry_after is not None:
             retry = max(retry, now + timedelta(seconds=fetched.retry_after))
         source.next_poll_at = max(retry, now + MIN_RETRY)
-        log.warning("job board %s %s: %s (next try %s)", source.kind, source.board, fetched,
+        log.warning("job board read failed: %s (next try %s)", fetched,
                     source.next_poll_at.isoformat())
         return PollOutcome(claim.id, error=str(fetched))
     source.next_poll_at = next_slot(now, source.kind, source.board, interval)
