@@ -34,7 +34,7 @@ async def poll_boards(tc: TickContext) -> None:
 
 async def send_alerts(tc: TickContext) -> None:
     async with tc.session_factory() as session:
-        sent = await alerts.send_due(session, tc.clock.now())
+        sent = await alerts.send_due(session, tc.clock.now(), tc.prefix)
         await session.commit()
     if sent:
         log.info("queued %d job alert DMs", sent)

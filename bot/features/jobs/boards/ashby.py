@@ -30,7 +30,8 @@ def parse(data: Any, board: str) -> list[Posting]:
             continue
         if job.get("isListed") is False:
             continue
-        compensation = job.get("compensation") if isinstance(job.get("compensation"), dict) else {}
+        raw = job.get("compensation")
+        compensation: dict[str, Any] = raw if isinstance(raw, dict) else {}
         remote = "remote" if job.get("isRemote") else str(job.get("workplaceType") or "")
         out.append(Posting(
             external_id=str(job["id"]),

@@ -34,7 +34,8 @@ def parse(data: Any, site: str) -> list[Posting]:
     for job in data:
         if not isinstance(job, dict) or not job.get("id") or not job.get("text"):
             continue
-        categories = job.get("categories") if isinstance(job.get("categories"), dict) else {}
+        raw = job.get("categories")
+        categories: dict[str, Any] = raw if isinstance(raw, dict) else {}
         description = job.get("descriptionPlain") or plain_text(str(job.get("description") or ""))
         try:
             salary = _salary(job.get("salaryRange"))

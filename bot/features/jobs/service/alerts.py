@@ -7,6 +7,7 @@ a member still gets one DM a day at most; what missed today's DM goes in tomorro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -71,8 +72,11 @@ def matches(prefs: JobMemberSettings, posting: JobPosting) -> bool:
     return True
 
 
-async def send_due(session: AsyncSession, now: datetime) -> int:
-    """One DM per following member with new matches, at most one per local day."""
+async def send_due(session: AsyncSession, now: datetime,
+                   prefix: Callable[[str], str] = lambda _platform: "") -> int:
+    """One DM per following member with new matches, at most one per local day.
+
+    `prefix(platform)` is what members type before a command there, for the hints."""
     rows = (
         await session.execute(
             select(JobMemberSettings, Member, Community)
@@ -99,10 +103,11 @@ async def send_due(session: AsyncSession, now: datetime) -> int:
         if not picks:
             continue
         lines = [feed.list_line(p) + f"\n    {p.url}" for p in picks]
+        hint = prefix(community.platform)
         reply = Reply(
             title=f"🔔 {plural(len(picks), 'new ML role')} for you",
             text="\n".join(lines)
-            + "\n\n`jobs save ID` adds one to your tracker; `jobs unfollow` stops these.",
+            + f"\n\n`{hint}jobs save ID` adds one to your tracker; `{hint}jobs unfollow` stops these.",
             footer=f"Following {describe(prefs)}",
         )
         if not await enqueue(session, community, Target.dm(member.platform_user_id),

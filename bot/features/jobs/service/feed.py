@@ -24,7 +24,7 @@ import logging
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -408,7 +408,7 @@ async def open_postings(
 
 
 async def save(session: AsyncSession, member: Member, posting_id: int, *, now: datetime,
-               today: Any) -> tuple[JobApplication, bool]:
+               today: date) -> tuple[JobApplication, bool]:
     """Add a posting to the member's tracker as `saved`. Returns (application, newly saved)."""
     posting = await session.get(JobPosting, posting_id)
     if posting is None or posting.community_id != member.community_id:
