@@ -22,6 +22,9 @@ AUTO_KEYS = frozenset({
     "checkin-streak-4w",
     "kaggle-entered",
     "buddy-met",
+    "apply-first",
+    "interview-first",
+    "offer",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")

@@ -22,6 +22,8 @@ MILESTONES_PATH = (
 
 STEPS = ("basics", "math", "projects", "community", "jobs")
 PER_STEP = 9
+# The jobs step has three more: the automatic application, interview and offer milestones.
+COUNT = {step: PER_STEP + (3 if step == "jobs" else 0) for step in STEPS}
 
 # Each automatic key, and the steps whose milestone it may sit on.
 AUTO_KEYS: dict[str, frozenset[str]] = {
@@ -31,6 +33,9 @@ AUTO_KEYS: dict[str, frozenset[str]] = {
     "checkin-streak-4w": frozenset({"projects"}),
     "kaggle-entered": frozenset({"community"}),
     "buddy-met": frozenset({"community"}),
+    "apply-first": frozenset({"jobs"}),
+    "interview-first": frozenset({"jobs"}),
+    "offer": frozenset({"jobs"}),
 }
 
 # Words in the milestone text that show it describes what the automatic trigger proves.
@@ -41,6 +46,9 @@ AUTO_WORDING: dict[str, tuple[str, ...]] = {
     "checkin-streak-4w": ("4", "week", "check", "streak"),
     "kaggle-entered": ("kaggle", "enter", "competition"),
     "buddy-met": ("buddy", "met"),
+    "apply-first": ("first", "application", "applied"),
+    "interview-first": ("first", "interview"),
+    "offer": ("offer",),
 }
 
 REQUIRED_KEYS = {"id", "step", "title", "detail", "resource", "url"}
@@ -65,9 +73,9 @@ IDS = [m.get("id", "?") for m in MILESTONES]
 
 
 def test_steps_come_in_roadmap_order_with_nine_milestones_each() -> None:
-    expected = [f"{step}-{n}" for step in STEPS for n in range(1, PER_STEP + 1)]
+    expected = [f"{step}-{n}" for step in STEPS for n in range(1, COUNT[step] + 1)]
     assert IDS == expected
-    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(PER_STEP)]
+    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(COUNT[step])]
 
 
 def test_ids_are_unique() -> None:
