@@ -54,10 +54,11 @@ async def test_forget_covers_every_features_tables(console: ConsoleHarness, app:
     assert await _count(app, BuddyProfile) == 0
 
 
-async def test_export_dms_a_json_file_of_everything_stored(console: ConsoleHarness, app: App,
-                                                          tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_export_dms_a_json_file_of_everything_stored(console: ConsoleHarness, app: App) -> None:
+    import asyncio
     import json
     import re
+    from pathlib import Path
 
     await console.say('goal add "Ship a churn model"', "roadmap check basics-1",
                       "checkin schedule daily 18:00")
@@ -68,7 +69,7 @@ async def test_export_dms_a_json_file_of_everything_stored(console: ConsoleHarne
     assert "check your DMs" in out
     match = re.search(r"\[file: (pivot-export-[\d-]+\.json) → ([^\]]+)\]", out)
     assert match, out
-    data = json.loads(open(match[2].strip()).read())
+    data = json.loads(await asyncio.to_thread(Path(match[2].strip()).read_text))
     assert data["member"]["platform_user_id"] == "ada"
     assert [g["text"] for g in data["goals"]] == ["Ship a churn model"]
     assert len(data["milestone_checks"]) == 1 and len(data["checkin_schedules"]) == 1
