@@ -1,6 +1,6 @@
 """jobs: application tracker and its history, job sources and postings, alerts, hires, resume reviews
 
-Revision ID: 0011
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02 06:00:39.121164
 """
@@ -13,7 +13,7 @@ from alembic import op
 import bot.core.db
 
 
-revision = "0011"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
