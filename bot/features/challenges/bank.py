@@ -9,6 +9,7 @@ built as the same model, so they pass the same checks.
 from __future__ import annotations
 
 import math
+import random
 import re
 import tomllib
 from pathlib import Path
@@ -234,6 +235,22 @@ class ChallengeItem(BaseModel):
         return self.answer
 
 
+def shuffled(item: ChallengeItem, seed: str) -> ChallengeItem:
+    """``item`` with its options in an order drawn from ``seed`` and the answer letter moved along.
+
+    The same seed always gives the same order, so a post, its buttons, its grading and its
+    reveal agree; other kinds come back unchanged.
+    """
+    if item.kind != "choice":
+        return item
+    order = list(range(len(item.choices)))
+    random.Random(seed).shuffle(order)
+    right = order.index(LETTERS.index(item.answer))
+    return item.model_copy(
+        update={"choices": tuple(item.choices[i] for i in order), "answer": LETTERS[right]}
+    )
+
+
 def default_bank_dir() -> Path:
     """The ``bank/`` folder shipped beside this module."""
     return Path(__file__).resolve().parent / "bank"
@@ -297,3 +314,42 @@ def load_bank(directory: Path | None = None) -> tuple[ChallengeItem, ...]:
             seen[item.id] = path.name
             items.append(item)
     return tuple(items)
+
+
+# --- how guessable the multiple choice is --------------------------------------------------------
+
+MAX_LONGEST_SHARE = 0.35
+MAX_DOMINANT_SHARE = 0.10
+DOMINANT_RATIO = 1.3
+
+
+def _option_length(text: str) -> int:
+    return len(" ".join(text.split()))
+
+
+def choice_giveaways(items: tuple[ChallengeItem, ...] | list[ChallengeItem]) -> dict[str, object]:
+    """How often the right option stands out by length, over every choice item.
+
+    ``longest`` lists items whose right option is strictly the longest; ``dominant`` those
+    where it is more than ``DOMINANT_RATIO`` times the next-longest option. A member who
+    always picks the longest option should do no better than chance.
+    """
+    choice = [item for item in items if item.kind == "choice"]
+    longest: list[str] = []
+    dominant: list[str] = []
+    for item in choice:
+        index = LETTERS.index(item.answer)
+        right = _option_length(item.choices[index])
+        others = [_option_length(c) for i, c in enumerate(item.choices) if i != index]
+        if right > max(others):
+            longest.append(item.id)
+        if right > DOMINANT_RATIO * max(others):
+            dominant.append(item.id)
+    total = len(choice)
+    return {
+        "choice_items": total,
+        "longest": longest,
+        "dominant": dominant,
+        "longest_share": len(longest) / total if total else 0.0,
+        "dominant_share": len(dominant) / total if total else 0.0,
+    }

@@ -83,8 +83,11 @@ async def test_choice_and_short_answers(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada, bob, cy) = await _setup(session, "ada", "bob", "cy")
         choice = await factories.post(session, where, MONDAY, "probability-06", posted_at=AT_NINE)
-        assert (await service.answer(session, ada, choice, "b", now=AT_NINE)).correct
-        assert not (await service.answer(session, bob, choice, "A", now=AT_NINE)).correct
+        # Letters are those of the post's own option order (shuffled per community and day).
+        letter = service.item_of(choice).answer
+        other = next(x for x in "ABC" if x != letter)
+        assert (await service.answer(session, ada, choice, letter.lower(), now=AT_NINE)).correct
+        assert not (await service.answer(session, bob, choice, other, now=AT_NINE)).correct
         with pytest.raises(InvalidInput, match="Answer with a letter A–"):
             await service.answer(session, cy, choice, "Z", now=AT_NINE)
         short = await factories.post(
@@ -308,7 +311,9 @@ async def test_graded_and_practice_answers_move_the_topic_rating(app: App) -> No
         post = await factories.post(
             session, where, MONDAY, "probability-06", posted_at=AT_NINE
         )  # difficulty 3
-        outcome = await service.answer(session, ada, post, "B", now=AT_NINE)
+        outcome = await service.answer(
+            session, ada, post, service.item_of(post).answer, now=AT_NINE
+        )
         assert (round(outcome.rating_before), round(outcome.rating_after)) == (1000, 1024)
         row, item = await service.start_practice(
             session, ada, topic="probability", difficulty=3, now=AT_NINE
