@@ -109,6 +109,9 @@ class ChallengeItem(BaseModel):
     format: str | None = None
     explanation: str = Field(min_length=1)
     source: str
+    # The unrounded value of a numeric answer, when ``answer`` is its rounded display
+    # (generated problems): grading centres its tolerance here, not on the rounding.
+    exact: float | None = None
 
     @field_validator("answer", mode="before")
     @classmethod
@@ -174,9 +177,11 @@ class ChallengeItem(BaseModel):
             raise ValueError(f"choices are only allowed on choice items, not {self.kind}")
         if self.kind != "short" and self.accept:
             raise ValueError(f"accept is only allowed on short items, not {self.kind}")
-        if self.kind != "numeric" and (self.tolerance is not None or self.format is not None):
+        if self.kind != "numeric" and (
+            self.tolerance is not None or self.format is not None or self.exact is not None
+        ):
             raise ValueError(
-                f"tolerance and format are only allowed on numeric items, not {self.kind}"
+                f"tolerance, format and exact are only allowed on numeric items, not {self.kind}"
             )
         getattr(self, f"_check_{self.kind}")()
         return self
@@ -227,12 +232,56 @@ class ChallengeItem(BaseModel):
         return float(self.answer)
 
     @property
+    def requested_decimals(self) -> int | None:
+        """How many decimals the format asks for ("3 decimals" → 3); None when it names none."""
+        return requested_decimals(self.format or "")
+
+    @property
+    def true_value(self) -> float:
+        """The unrounded answer of a numeric item (the stored answer when no exact one is kept)."""
+        return self.exact if self.exact is not None else self.numeric_answer
+
+    @property
+    def grading_tolerance(self) -> float:
+        """Half a unit of the requested decimals when the format names them, else ``tolerance``.
+
+        An answer rounded correctly from the true value is always within half a unit of it;
+        a neighbouring rounding (0.24 or 0.26 for 0.25) never is.
+        """
+        decimals = self.requested_decimals
+        if decimals is not None:
+            return 0.5 * 10.0**-decimals
+        return self.tolerance or 0.0
+
+    @property
+    def in_percent(self) -> bool:
+        """Whether the answer itself is a percentage (so "25%" means 25, not 0.25)."""
+        return percent_units(self.format or "")
+
+    @property
     def answer_text(self) -> str:
         """The answer as a member should read it, e.g. ``B) the validation set``."""
         if self.kind == "choice":
             index = LETTERS.index(self.answer)
             return f"{self.answer}) {self.choices[index]}"
         return self.answer
+
+
+_DECIMALS_RE = re.compile(r"\b(\d+)\s+decimals?\b")
+_PERCENT_RE = re.compile(r"\bpercent(?:age)?\b|%")
+
+
+def requested_decimals(format_text: str) -> int | None:
+    """The number of decimals a numeric format asks for ("a number, 3 decimals" → 3)."""
+    match = _DECIMALS_RE.search(format_text)
+    return int(match.group(1)) if match else None
+
+
+def percent_units(format_text: str) -> bool:
+    """Whether a format asks for a percentage; an aside in parentheses ("a percentage like
+    15.9% also works") only says how a proportion may be typed."""
+    plain = re.sub(r"\([^)]*\)", "", format_text)
+    return bool(_PERCENT_RE.search(plain.casefold()))
 
 
 def shuffled(item: ChallengeItem, seed: str) -> ChallengeItem:

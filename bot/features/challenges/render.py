@@ -120,7 +120,7 @@ def preview(item: ChallengeItem, heading: str) -> Reply:
         Field("Answer", item.answer_text),
     ]
     if item.kind == "numeric":
-        fields.append(Field("Format and tolerance", f"{item.format}; ± {item.tolerance:g}"))
+        fields.append(Field("Format and tolerance", f"{item.format}; ± {item.grading_tolerance:g}"))
     if item.accept:
         fields.append(Field("Also accepted", ", ".join(item.accept)))
     fields += [Field("Explanation", item.explanation.strip()), Field("Source", item.source)]
