@@ -227,7 +227,9 @@ def test_tuples_accept_the_usual_spellings(raw: str) -> None:
     assert grade(_tuple_item(), raw).correct
 
 
-@pytest.mark.parametrize("raw", ["(105, 0)", "(1, 050)", "(50, 10)", "50 by 10", "(10, 50, 1)", "(10,)", "1050"])
+@pytest.mark.parametrize(
+    "raw", ["(105, 0)", "(1, 050)", "(50, 10)", "50 by 10", "(10, 50, 1)", "(10,)", "1050"]
+)
 def test_tuples_compare_element_by_element(raw: str) -> None:
     assert not grade(_tuple_item(), raw).correct
 

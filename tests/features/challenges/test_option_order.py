@@ -96,7 +96,9 @@ async def test_post_buttons_grading_and_reveal_agree_on_the_letter(app: App) -> 
         ]
         wrong = next(x for x in options if x != letter)
         # A button press carries the letter the member saw.
-        assert (await service.answer(session, ada, post, letter, now=AT_NINE, catalogue=only)).correct
+        assert (
+            await service.answer(session, ada, post, letter, now=AT_NINE, catalogue=only)
+        ).correct
         assert not (
             await service.answer(session, bob, post, wrong, now=AT_NINE, catalogue=only)
         ).correct
@@ -110,9 +112,7 @@ async def test_post_buttons_grading_and_reveal_agree_on_the_letter(app: App) -> 
     assert fields["Results"] == "1 of 2 answered correctly (50%)."
 
 
-async def test_today_shows_the_same_order_as_the_post(
-    console: ConsoleHarness, app: App
-) -> None:
+async def test_today_shows_the_same_order_as_the_post(console: ConsoleHarness, app: App) -> None:
     await console.say("admin set channel challenge #ml-daily")
     posted = await console.say("/wait 2h")
     async with app.session_factory() as session:
@@ -127,7 +127,9 @@ async def test_today_shows_the_same_order_as_the_post(
             assert f"{LETTERS[index]}) {text}" in shown.replace("**", "")
 
 
-async def test_practice_letters_match_what_the_member_saw(console: ConsoleHarness, app: App) -> None:
+async def test_practice_letters_match_what_the_member_saw(
+    console: ConsoleHarness, app: App
+) -> None:
     pressed = 0
     for _ in range(12):
         shown = (await console.say("challenge practice --topic probability")).replace("**", "")
