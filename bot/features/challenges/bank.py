@@ -402,3 +402,37 @@ def choice_giveaways(items: tuple[ChallengeItem, ...] | list[ChallengeItem]) -> 
         "longest_share": len(longest) / total if total else 0.0,
         "dominant_share": len(dominant) / total if total else 0.0,
     }
+
+
+# --- sources that point nowhere in particular ------------------------------------------------------
+
+# Hosts whose first path segments only name a whole course (khanacademy.org/math/<course>).
+_COURSE_ROOT_DEPTH = {
+    "www.khanacademy.org": 2,
+    "ocw.mit.edu": 2,
+    "www.coursera.org": 2,
+}
+_COURSE_HOMES = {
+    "developers.google.com/machine-learning/crash-course",
+    "www.kaggle.com/learn",
+    "course.fast.ai",
+    "d2l.ai",
+    "scikit-learn.org/stable/user_guide.html",
+}
+
+
+def is_home_page(url: str) -> bool:
+    """Whether ``url`` is a site's or a course's front page rather than the section that answers.
+
+    A bare domain (``https://www.statlearning.com/``), an index page at the top, or a course
+    root (``https://www.khanacademy.org/math/statistics-probability``) counts as a home page.
+    """
+    rest = url.split("://", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    host, _, path = rest.partition("/")
+    parts = [p for p in path.split("/") if p and p not in {"index.html", "index.htm"}]
+    if not parts:
+        return True
+    if f"{host}/{'/'.join(parts)}" in _COURSE_HOMES:
+        return True
+    depth = _COURSE_ROOT_DEPTH.get(host)
+    return depth is not None and len(parts) <= depth

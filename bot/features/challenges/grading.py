@@ -152,7 +152,9 @@ def _grade_tuple(item: ChallengeItem, raw: str) -> Grade:
             "[a, b], a x b or a by b."
         )
     expected = parse_tuple(item.answer)
-    text = "(" + ", ".join(_format_number(v) for v in given) + ("," if len(given) == 1 else "") + ")"
+    text = (
+        "(" + ", ".join(_format_number(v) for v in given) + ("," if len(given) == 1 else "") + ")"
+    )
     return Grade(correct=given == expected, given=text)
 
 
