@@ -59,7 +59,6 @@ MILESTONE_COUNTS = (
     ("basics", 10, "challenge-correct-basics-10"),
     ("math", 20, "challenge-correct-math-20"),
 )
-STREAK_MILESTONE = (10, "challenge-streak-10")
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -653,11 +652,6 @@ async def _milestones(
                 milestone = await roadmap.mark_auto(session, member, key, now=now)
                 if milestone is not None:
                     earned.append(milestone)
-    needed, key = STREAK_MILESTONE
-    if outcome.streak >= needed:
-        milestone = await roadmap.mark_auto(session, member, key, now=now)
-        if milestone is not None:
-            earned.append(milestone)
     return earned
 
 
