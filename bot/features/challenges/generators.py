@@ -322,12 +322,12 @@ def _build_gradient(p: Params) -> Problem:
     f_text = _signed_terms([(a, "x²"), (b, "xy"), (c, "y²"), (d, "x"), (e, "y")])
     if p["var"] == "x":
         value = 2 * a * x + b * y + d
-        rule = f"∂f/∂x = 2·{_paren(a)}·x + {_paren(b)}·y + {_paren(d)}"
+        rule = "∂f/∂x = " + _signed_terms([(2 * a, "x"), (b, "y"), (d, "")])
         plug = f"2·{_paren(a)}·{_paren(x)} + {_paren(b)}·{_paren(y)} + {_paren(d)}"
         other = "y"
     else:
         value = b * x + 2 * c * y + e
-        rule = f"∂f/∂y = {_paren(b)}·x + 2·{_paren(c)}·y + {_paren(e)}"
+        rule = "∂f/∂y = " + _signed_terms([(b, "x"), (2 * c, "y"), (e, "")])
         plug = f"{_paren(b)}·{_paren(x)} + 2·{_paren(c)}·{_paren(y)} + {_paren(e)}"
         other = "x"
     prompt = (
@@ -701,7 +701,8 @@ def _build_binomial(p: Params) -> Problem:
     )
     explanation = (
         f"The count is Binomial(n = {n}, p = {_n(q)}), so P(X = {k}) = C({n}, {k})·"
-        f"p{_sup(k)}·(1 - p){_sup(n - k)} = {ways}·{_n(q)}{_sup(k)}·{_n(1 - q)}{_sup(n - k)} ≈ "
+        f"{_power('p', k)}·{_power('(1 - p)', n - k)} = "
+        f"{ways}·{_power(_n(q), k)}·{_power(_n(1 - q), n - k)} ≈ "
         f"{_fx(value, 3)}. "
         f"The C({n}, {k}) = {ways} factor counts which visitors convert; leaving it out gives the "
         "probability of one particular sequence only."
@@ -1268,9 +1269,11 @@ def _build_lr_schedule(p: Params) -> Problem:
             f"Cosine annealing takes the learning rate from {_n(base)} to 0 over {total} epochs: "
             f"η(t) = ½·{_n(base)}·(1 + cos(π·t/{total})). What is η at epoch t = {epoch}?"
         )
+        cosine = math.cos(math.pi * epoch / total)
+        sign = "+" if cosine >= 0 else "-"
         work = (
-            f"cos(π·{epoch}/{total}) ≈ {_n(math.cos(math.pi * epoch / total), 4)}, so "
-            f"η = ½·{_n(base)}·(1 + {_n(math.cos(math.pi * epoch / total), 4)})"
+            f"cos(π·{epoch}/{total}) ≈ {_n(cosine, 4)}, so "
+            f"η = ½·{_n(base)}·(1 {sign} {_n(abs(cosine), 4)})"
         )
     else:
         warmup = p["warmup"]
