@@ -12,6 +12,7 @@ import math
 import random
 import re
 import tomllib
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -260,15 +261,28 @@ class ChallengeItem(BaseModel):
 
     @property
     def answer_text(self) -> str:
-        """The answer as a member should read it, e.g. ``B) the validation set``."""
+        """The answer as a member should read it, e.g. ``B) the validation set`` or ``0.250``.
+
+        A numeric answer is shown with exactly the decimals its format asks for, trailing
+        zeros included, rounded half up from the true value.
+        """
         if self.kind == "choice":
             index = LETTERS.index(self.answer)
             return f"{self.answer}) {self.choices[index]}"
+        if self.kind == "numeric" and self.requested_decimals is not None:
+            return fixed_decimals(self.true_value, self.requested_decimals)
         return self.answer
 
 
 _DECIMALS_RE = re.compile(r"\b(\d+)\s+decimals?\b")
 _PERCENT_RE = re.compile(r"\bpercent(?:age)?\b|%")
+
+
+def fixed_decimals(value: float, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` places, rounded half up (1.625 → "1.63"), never "-0.0"."""
+    step = Decimal(1).scaleb(-decimals)
+    text = str(Decimal(repr(float(value))).quantize(step, ROUND_HALF_UP))
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
 
 
 def requested_decimals(format_text: str) -> int | None:

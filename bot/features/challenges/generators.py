@@ -14,10 +14,9 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bot.features.challenges.bank import TOPICS, ChallengeItem
+from bot.features.challenges.bank import TOPICS, ChallengeItem, fixed_decimals
 
 Params = dict[str, Any]
 
@@ -81,11 +80,7 @@ def _check_seed(seed: int) -> None:
 
 def _fx(value: float, decimals: int) -> str:
     """A number with exactly ``decimals`` places, trailing zeros kept ("0.250"), never "-0.000"."""
-    if decimals == 0:
-        return str(round(value))
-    # Half up, as people round by hand (1.625 → 1.63), from the shortest repr of the value.
-    text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    return str(round(value)) if decimals == 0 else fixed_decimals(value, decimals)
 
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")

@@ -76,3 +76,17 @@ def test_no_source_is_a_home_page() -> None:
         | {f"family {f.name}: {f.source}" for f in FAMILIES.values() if is_home_page(f.source)}
     )
     assert offenders == []
+
+
+def test_every_numeric_answer_as_revealed_is_graded_right() -> None:
+    from bot.features.challenges.grading import grade
+
+    for item in load_bank():
+        if item.kind != "numeric":
+            continue
+        shown = item.answer_text
+        decimals = item.requested_decimals
+        if decimals is not None:  # the reveal keeps the decimals the format asked for
+            assert len(shown.partition(".")[2]) == decimals, (item.id, shown)
+        assert grade(item, shown).correct, (item.id, shown)
+        assert grade(item, item.answer).correct, (item.id, item.answer)
