@@ -23,7 +23,9 @@ from bot.features.challenges.grading import grade
 
 Params = dict[str, Any]
 SEEDS = st.integers(min_value=0, max_value=10**6)
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _spellings(item: ChallengeItem) -> list[str]:
