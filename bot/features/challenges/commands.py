@@ -329,7 +329,9 @@ async def preview(ctx: Context, id: str | None) -> Reply:
         )
     day, when = upcoming
     cfg = await service.config(ctx.session, ctx.community.id)
-    item = await service.choose(ctx.session, ctx.community.id, day, cfg)
+    item = service.as_posted(
+        await service.choose(ctx.session, ctx.community.id, day, cfg), ctx.community.id, day
+    )
     return render.preview(
         item, f"Next challenge: {render.local_time(when, ctx.community.timezone)}"
     )

@@ -25,7 +25,7 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
 from bot.features.challenges import rating
-from bot.features.challenges.bank import ChallengeItem
+from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.grading import grade
 from bot.features.challenges.models import (
     DEFAULT_DAYS,
@@ -61,7 +61,6 @@ MILESTONE_COUNTS = (
     ("basics", 10, "challenge-correct-basics-10"),
     ("math", 20, "challenge-correct-math-20"),
 )
-STREAK_MILESTONE = (10, "challenge-streak-10")
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -219,11 +218,32 @@ async def choose(
     )
 
 
-def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> ChallengeItem:
+def post_seed(community_id: int, day: date, item_id: str) -> str:
+    """The seed of a post's option order: one order per community, day and item."""
+    return f"options:{community_id}:{day.isoformat()}:{item_id}"
+
+
+def as_posted(item: ChallengeItem, community_id: int, day: date) -> ChallengeItem:
+    """The item with its options in the order the community sees on `day` (post, grading, reveal)."""
+    return shuffled(item, post_seed(community_id, day, item.id))
+
+
+def _posted_item(post: ChallengePost, catalogue: Catalogue | None) -> ChallengeItem | None:
     item = (catalogue or default_catalogue()).item(post.item_id or "")
+    return None if item is None else as_posted(item, post.community_id, post.local_date)
+
+
+def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> ChallengeItem:
+    """The post's item, options in the post's order, so letters mean what members saw."""
+    item = _posted_item(post, catalogue)
     if item is None:
         raise NotFound("That challenge's question is no longer in the bank.")
     return item
+
+
+def practice_order(item: ChallengeItem, row: PracticeItem) -> ChallengeItem:
+    """A practice item's options in the order its member saw them (one order per practice row)."""
+    return shuffled(item, f"practice:{row.community_id}:{row.id}:{item.id}")
 
 
 async def post_for(session: AsyncSession, community_id: int, day: date) -> ChallengePost | None:
@@ -291,7 +311,13 @@ async def publish(
     ).scalars()
     for previous in list(earlier):
         await reveal(session, community, previous, now=now, catalogue=catalogue)
-    reply = daily_post(item, post.id, day, prefix=prefix, reveal=describe_reveal(community, post))
+    reply = daily_post(
+        as_posted(item, community.id, day),
+        post.id,
+        day,
+        prefix=prefix,
+        reveal=describe_reveal(community, post),
+    )
     await enqueue(
         session,
         community,
@@ -377,7 +403,7 @@ async def reveal(
     if post.status != POST_OPEN:
         return
     post.status, post.revealed_at = POST_REVEALED, now
-    item = (catalogue or default_catalogue()).item(post.item_id or "")
+    item = _posted_item(post, catalogue)
     if item is None or post.channel_id is None:
         log.warning("post %s closed without a reveal: item %s is gone", post.id, post.item_id)
         return
@@ -671,11 +697,6 @@ async def _milestones(
                 milestone = await roadmap.mark_auto(session, member, key, now=now)
                 if milestone is not None:
                     earned.append(milestone)
-    needed, key = STREAK_MILESTONE
-    if outcome.streak >= needed:
-        milestone = await roadmap.mark_auto(session, member, key, now=now)
-        if milestone is not None:
-            earned.append(milestone)
     return earned
 
 
@@ -793,7 +814,7 @@ async def start_practice(
     )
     session.add(row)
     await session.flush()
-    return row, item
+    return row, practice_order(item, row)
 
 
 async def practice_belongs_to(session: AsyncSession, member: Member, practice_id: int) -> bool:
@@ -860,6 +881,7 @@ async def answer_practice(
     item = (catalogue or default_catalogue()).item(row.item_id)
     if item is None:
         raise NotFound("That practice question is no longer in the bank.")
+    item = practice_order(item, row)
     result = grade(item, raw)
     row.answer, row.correct, row.answered_at = result.given[:200], result.correct, now
     before, after = await update_rating(session, member, item, result.correct, now=now)

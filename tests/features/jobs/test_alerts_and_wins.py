@@ -64,7 +64,7 @@ async def test_hired_celebrates_when_shared_and_ticks_milestones(jobs_app: App) 
     g = Group(jobs_app)
     await g.ok("admin set channel jobs #ml-jobs", admin=True)
     quiet = await g.ok("jobs hired Initech 'ML Engineer'", user="bob")
-    assert "Congratulations" in quiet.text and "Get an offer for an ML role" in quiet.text
+    assert "Congratulations" in quiet.text and "Get an offer and negotiate it" in quiet.text
     assert await outbox(jobs_app, "jobs-hired") == []
     shared = await g.ok("jobs hired Acme 'Applied Scientist' --share")
     assert "Announced in <#ml-jobs>" in shared.text and "resume reviewer on" in shared.text

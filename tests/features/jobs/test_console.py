@@ -31,11 +31,10 @@ async def test_every_job_search_command_from_the_console(jobs_app: App, fake_boa
     await say("/as bob")
     await say("1", "Saved to your tracker as #1")
     await say("apply list", "#1 Acme AI — Machine Learning Engineer · Saved")
-    await say("apply move 1 applied --note 'Sent with a referral'", "saved → applied",
-              "Track your first application")
+    await say("apply move 1 applied --note 'Sent with a referral'", "saved → applied")
     await say('apply add Globex "Applied Scientist" --url https://globex.example/jobs/7 --on 2026-02-25',
               "Application #2 tracked")
-    await say("apply move 2 screen", "applied → screen")
+    await say("apply move 2 screen", "applied → screen", "Reach your first interview stage")
     await say("apply board", "Applied (1)", "Screen (1)")
     await say("apply history 1", "added as saved", "saved → applied — Sent with a referral")
     await say("apply stats", "Conversion", "[image:")
