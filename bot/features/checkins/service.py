@@ -462,6 +462,8 @@ class Digest:
     streaks: list[tuple[str, int]]
     blockers: list[tuple[str, str]]
     private_blocked: int
+    # Open questions some helper's topics cover: (number, title, topic, helpers), from `ask`.
+    open_questions: tuple[tuple[int, str, str, int], ...] = ()
 
 
 async def build_digest(
