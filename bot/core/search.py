@@ -4,7 +4,8 @@ A feature describes what it searches with a `SearchSpec` (its table, its title c
 body columns), creates the index in its own Alembic revision with `ddl(spec, dialect)`, and
 asks `search(session, spec, community_id, query)` for ranked row ids. The index follows the
 table by itself — SQLite: an external-content FTS5 table kept in step by triggers; PostgreSQL:
-a GIN index over the weighted tsvector expression — so writers need do nothing.
+a stored generated `search_vector` column (the weighted tsvector) with a GIN index — so
+writers need do nothing.
 
 Both backends stem English words (FTS5's `porter` tokenizer, PostgreSQL's `english`
 configuration: "overfitting" finds "overfit") and rank a hit in the title above a hit in the
@@ -53,8 +54,10 @@ class SearchSpec:
     def pg_index(self) -> str:
         return f"ix_search_{self.table}"
 
+    pg_column = "search_vector"
+
     def pg_vector(self) -> str:
-        """The weighted tsvector; the index and the queries spell it identically."""
+        """The weighted tsvector the generated column holds."""
         body = " || ' ' || ".join(f"coalesce({c}, '')" for c in self.body)
         return (
             f"(setweight(to_tsvector('english', coalesce({self.title}, '')), 'A') || "
@@ -71,7 +74,11 @@ class Hit:
 def ddl(spec: SearchSpec, dialect: str) -> list[str]:
     """Statements that create the index (for the feature's migration)."""
     if dialect == "postgresql":
-        return [f"CREATE INDEX {spec.pg_index} ON {spec.table} USING gin ({spec.pg_vector()})"]
+        return [
+            f"ALTER TABLE {spec.table} ADD COLUMN {spec.pg_column} tsvector "
+            f"GENERATED ALWAYS AS ({spec.pg_vector()}) STORED",
+            f"CREATE INDEX {spec.pg_index} ON {spec.table} USING gin ({spec.pg_column})",
+        ]
     columns = (spec.title, *spec.body)
     cols = ", ".join(columns)
     new = ", ".join(f"new.{c}" for c in columns)
@@ -91,19 +98,23 @@ def ddl(spec: SearchSpec, dialect: str) -> list[str]:
 
 def drop_ddl(spec: SearchSpec, dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [f"DROP INDEX IF EXISTS {spec.pg_index}"]
+        return [f"DROP INDEX IF EXISTS {spec.pg_index}",
+                f"ALTER TABLE {spec.table} DROP COLUMN IF EXISTS {spec.pg_column}"]
     fts = spec.fts_table
     return [f"DROP TRIGGER IF EXISTS {fts}_{t}" for t in ("ai", "ad", "au")] + [f"DROP TABLE IF EXISTS {fts}"]
 
 
 def include_name(name: str | None, type_: str, _parents: Mapping[str, Any]) -> bool:
-    """Alembic `include_name`: the search index's own objects are not model tables or indexes."""
+    """Alembic `include_name`: the search index's own objects (FTS5 tables, the tsvector column
+    and its index) are not part of the models."""
     if name is None:
         return True
     if type_ == "table":
         return not any(re.fullmatch(rf".+_fts{shadow}", name) for shadow in _FTS_SHADOWS)
     if type_ == "index":
         return not name.startswith("ix_search_")
+    if type_ == "column":
+        return name != SearchSpec.pg_column
     return True
 
 
@@ -125,16 +136,19 @@ async def search(
     limit: int = 10,
     match_all: bool = False,
     where: Mapping[str, Any] | None = None,
+    candidates: int = 1000,
 ) -> list[Hit]:
     """Rows of this community matching `query`, best first.
 
     `match_all`: every word must appear (a search box); otherwise any word (finding similar
     questions). `where`: column == value filters on the table itself (e.g. status="solved").
+    `candidates`: PostgreSQL ranks at most this many of the newest matches (ranking reads each
+    match's vector; a query of common words would otherwise rank most of the table).
     """
     words = terms(query)
     if not words:
         return []
-    params: dict[str, Any] = {"scope": community_id, "limit": limit}
+    params: dict[str, Any] = {"scope": community_id, "limit": limit, "cap": candidates}
     filters = ""
     for index, (column, value) in enumerate((where or {}).items()):
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", column):
@@ -143,11 +157,13 @@ async def search(
         filters += f" AND t.{column} = :w{index}"
     if session.get_bind().dialect.name == "postgresql":
         params["q"] = (" & " if match_all else " | ").join(words)
+        vec = f"t.{spec.pg_column}"
         sql = (
-            f"SELECT t.{spec.key} AS id, ts_rank({_pg_vec(spec)}, q) AS rank "
-            f"FROM {spec.table} AS t, to_tsquery('english', :q) AS q "
-            f"WHERE t.{spec.scope} = :scope AND {_pg_vec(spec)} @@ q{filters} "
-            f"ORDER BY rank DESC, t.{spec.key} DESC LIMIT :limit"
+            f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
+            f"m AS (SELECT t.{spec.key} AS id, {vec} AS v FROM {spec.table} AS t, q "
+            f"WHERE t.{spec.scope} = :scope AND {vec} @@ q.q{filters} "
+            f"ORDER BY t.{spec.key} DESC LIMIT :cap) "
+            f"SELECT m.id, ts_rank(m.v, q.q) AS rank FROM m, q ORDER BY rank DESC, m.id DESC LIMIT :limit"
         )
     else:
         params["q"] = (" AND " if match_all else " OR ").join(f'"{w}"' for w in words)
@@ -161,15 +177,6 @@ async def search(
         )
     rows = (await session.execute(text(sql), params)).all()
     return [Hit(int(r.id), float(r.rank)) for r in rows]
-
-
-def _pg_vec(spec: SearchSpec) -> str:
-    # The index expression with every column qualified by the query's alias.
-    body = " || ' ' || ".join(f"coalesce(t.{c}, '')" for c in spec.body)
-    return (
-        f"(setweight(to_tsvector('english', coalesce(t.{spec.title}, '')), 'A') || "
-        f"setweight(to_tsvector('english', {body}), 'B'))"
-    )
 
 
 def ranked(ids: Sequence[Hit]) -> list[int]:
