@@ -16,6 +16,7 @@ Prints p50 and p99 of each. `PIVOT_BENCH_QUESTIONS` / `PIVOT_BENCH_HELPERS` chan
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import statistics
@@ -44,7 +45,7 @@ from bot.features.ask.topics import KEYWORDS, TOPICS
 QUESTIONS = int(os.environ.get("PIVOT_BENCH_QUESTIONS", "100000"))
 HELPERS = int(os.environ.get("PIVOT_BENCH_HELPERS", "10000"))
 ASKERS = 2000
-SAMPLES = 300
+SAMPLES = 200
 ADMIN_URL = os.environ.get(
     "PIVOT_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -56,7 +57,7 @@ COMMON = ("my", "model", "data", "when", "training", "why", "does", "the", "get"
           "test", "run", "works", "fails", "on", "small", "large", "example", "python", "step")
 # Word frequencies in real text are Zipfian: a few common words, a long tail of specific ones.
 VOCABULARY = COMMON + tuple(f"term{i:04d}" for i in range(5000))
-WEIGHTS = [1.0 / (rank + 1) for rank in range(len(VOCABULARY))]
+CUMULATIVE = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(VOCABULARY))))
 
 
 def _dsn(url: str) -> str:
@@ -73,7 +74,7 @@ async def _admin(statement: str) -> None:
 
 def _words(rng: random.Random, topic: str, n: int) -> str:
     keys = [k for k in KEYWORDS.get(topic, ()) if " " not in k] or ["model"]
-    general = rng.choices(VOCABULARY, WEIGHTS, k=n)
+    general = rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=n)
     out = [rng.choice(keys) if rng.random() < 0.3 else general[i] for i in range(n)]
     return " ".join(out)
 

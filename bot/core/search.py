@@ -137,13 +137,16 @@ async def search(
     match_all: bool = False,
     where: Mapping[str, Any] | None = None,
     candidates: int = 1000,
+    min_match: int = 1,
 ) -> list[Hit]:
     """Rows of this community matching `query`, best first.
 
     `match_all`: every word must appear (a search box); otherwise any word (finding similar
     questions). `where`: column == value filters on the table itself (e.g. status="solved").
-    `candidates`: PostgreSQL ranks at most this many of the newest matches (ranking reads each
-    match's vector; a query of common words would otherwise rank most of the table).
+    `min_match=2` (with `match_all` off): a row must contain at least two of the words — one
+    shared common word is no sign of similarity, and it keeps the match set small.
+    `candidates`: PostgreSQL ranks at most this many matches (ranking reads each match's
+    vector; a query of common words would otherwise rank most of the table).
     """
     words = terms(query)
     if not words:
@@ -155,18 +158,24 @@ async def search(
             raise ValueError(f"bad column name {column!r}")
         params[f"w{index}"] = value
         filters += f" AND t.{column} = :w{index}"
-    if session.get_bind().dialect.name == "postgresql":
-        params["q"] = (" & " if match_all else " | ").join(words)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if match_all or len(words) == 1:
+        groups = [words]
+    elif min_match >= 2:
+        groups = [[a, b] for i, a in enumerate(words) for b in words[i + 1 :]]
+    else:
+        groups = [[w] for w in words]
+    if postgres:
+        params["q"] = " | ".join("(" + " & ".join(g) + ")" for g in groups)
         vec = f"t.{spec.pg_column}"
         sql = (
             f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
             f"m AS (SELECT t.{spec.key} AS id, {vec} AS v FROM {spec.table} AS t, q "
-            f"WHERE t.{spec.scope} = :scope AND {vec} @@ q.q{filters} "
-            f"ORDER BY t.{spec.key} DESC LIMIT :cap) "
+            f"WHERE t.{spec.scope} = :scope AND {vec} @@ q.q{filters} LIMIT :cap) "
             f"SELECT m.id, ts_rank(m.v, q.q) AS rank FROM m, q ORDER BY rank DESC, m.id DESC LIMIT :limit"
         )
     else:
-        params["q"] = (" AND " if match_all else " OR ").join(f'"{w}"' for w in words)
+        params["q"] = " OR ".join("(" + " AND ".join(f'"{w}"' for w in g) + ")" for g in groups)
         weights = ", ".join([str(TITLE_WEIGHT)] + [str(BODY_WEIGHT)] * len(spec.body))
         fts = spec.fts_table
         sql = (

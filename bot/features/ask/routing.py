@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import Float, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,9 @@ PICKS_PER_ROUND = 3
 DAILY_CAP = 2
 AWAKE_FROM, AWAKE_UNTIL = 8, 22
 RECENT = timedelta(hours=3)
+MILESTONE_MAX = 0.5
+# How many helpers, by every score part but milestones, get their milestones counted.
+LEADERS = 50
 DAY = timedelta(hours=24)
 
 
@@ -59,6 +62,16 @@ def awake(tz: str, now: datetime) -> bool:
     return AWAKE_FROM <= hour < AWAKE_UNTIL
 
 
+@lru_cache(maxsize=64)
+def _awake_at(minute: datetime) -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if awake(z, minute)))
+
+
+def awake_zones(now: datetime) -> tuple[str, ...]:
+    """Every IANA zone where it is 08:00–22:00 now (the same for a whole minute: cached)."""
+    return _awake_at(now.replace(second=0, microsecond=0))
+
+
 def _clip(expr: Any, low: float, high: float) -> Any:
     return case((expr < low, literal(low)), (expr > high, literal(high)), else_=expr)
 
@@ -80,16 +93,8 @@ async def pick_helpers(
         Helper.member_id != question.member_id,
         or_(Helper.topics == "", ("," + Helper.topics + ",").contains(f",{question.topic},")),
     )
-    # Which time zones are awake now: few distinct zones, decided here rather than in SQL
-    # (SQLite knows no time zones).
-    zones = (
-        await session.execute(
-            select(zone).select_from(Helper).join(Member, Member.id == Helper.member_id)
-            .where(*helpers).distinct()
-        )
-    ).scalars()
-    awake_zones = [z for z in zones if awake(z, now)]
-    if not awake_zones:
+    awake_now = awake_zones(now)
+    if not awake_now:
         return []
 
     since = now - DAY
@@ -103,15 +108,8 @@ async def pick_helpers(
         .group_by(Ping.member_id)
         .subquery()
     )
-    done = (
-        select(MilestoneCheck.member_id.label("member_id"), func.count().label("n"))
-        .where(MilestoneCheck.community_id == cid)
-        .group_by(MilestoneCheck.member_id)
-        .subquery()
-    )
     already = select(Ping.member_id).where(Ping.question_id == question.id)
     n_pings = func.coalesce(pings.c.n, 0)
-    n_done = func.coalesce(done.c.n, 0)
     answers = func.coalesce(TopicRating.answers, 0)
 
     topic_part = case((Helper.topics == "", literal(0.3)), else_=literal(1.0))
@@ -120,64 +118,92 @@ async def pick_helpers(
         else_=literal(0.0),
     )
     experience_part = _clip(cast(answers, Float) / 40.0, 0.0, 0.5)
-    milestone_part = _clip(cast(n_done, Float) / 40.0, 0.0, 0.5)
     fairness_part = -0.4 * cast(n_pings, Float) - case(
         (and_(pings.c.last.is_not(None), pings.c.last > now - RECENT), literal(0.3)), else_=literal(0.0)
     )
-    score = topic_part + rating_part + experience_part + milestone_part + fairness_part
+    # Everything but milestones, which are counted afterwards for the leaders only (see below).
+    partial = topic_part + rating_part + experience_part + fairness_part
 
-    stmt = (
-        select(
-            Member.id,
-            Member.platform_user_id,
-            Member.display_name,
-            score.label("score"),
-            topic_part.label("topic"),
-            rating_part.label("rating"),
-            experience_part.label("experience"),
-            milestone_part.label("milestones"),
-            fairness_part.label("fairness"),
-            n_pings.label("pings_24h"),
-            TopicRating.rating.label("raw_rating"),
+    def leaders(n: int | None) -> Any:
+        stmt = (
+            select(
+                Member.id,
+                Member.platform_user_id,
+                Member.display_name,
+                partial.label("partial"),
+                topic_part.label("topic"),
+                rating_part.label("rating"),
+                experience_part.label("experience"),
+                fairness_part.label("fairness"),
+                n_pings.label("pings_24h"),
+                pings.c.last.label("last"),
+                TopicRating.rating.label("raw_rating"),
+            )
+            .select_from(Helper)
+            .join(Member, Member.id == Helper.member_id)
+            .outerjoin(
+                TopicRating,
+                and_(TopicRating.community_id == cid, TopicRating.member_id == Helper.member_id,
+                     TopicRating.topic == question.topic),
+            )
+            .outerjoin(pings, pings.c.member_id == Helper.member_id)
+            .where(
+                *helpers,
+                zone.in_(awake_now),
+                n_pings < DAILY_CAP,
+                Helper.member_id.not_in(already),
+            )
+            .order_by(partial.desc(), Member.id)
         )
-        .select_from(Helper)
-        .join(Member, Member.id == Helper.member_id)
-        .outerjoin(
-            TopicRating,
-            and_(TopicRating.community_id == cid, TopicRating.member_id == Helper.member_id,
-                 TopicRating.topic == question.topic),
-        )
-        .outerjoin(pings, pings.c.member_id == Helper.member_id)
-        .outerjoin(done, done.c.member_id == Helper.member_id)
-        .where(
-            *helpers,
-            zone.in_(awake_zones),
-            n_pings < DAILY_CAP,
-            Helper.member_id.not_in(already),
-        )
-        .order_by(score.desc(), pings.c.last.asc().nulls_first(), Member.id)
-        .limit(limit)
-    )
-    rows = (await session.execute(stmt)).all()
+        return stmt if n is None else stmt.limit(n)
+
+    # The milestone part adds at most MILESTONE_MAX, so once the `limit`-th best total among the
+    # first n by partial score beats the n-th partial score plus that, nobody further down can
+    # overtake: the answer is exact. Otherwise look at more.
+    n: int | None = max(LEADERS, limit)
+    while True:
+        rows = (await session.execute(leaders(n))).all()
+        counts = await _milestones(session, cid, [r.id for r in rows])
+        scored = []
+        for r in rows:
+            milestones = min(counts.get(r.id, 0) / 40.0, MILESTONE_MAX)
+            scored.append((float(r.partial) + milestones, milestones, r))
+        scored.sort(key=lambda item: (-item[0], item[2].last is not None, item[2].last or now, item[2].id))
+        exact = (n is None or len(rows) < n
+                 or (len(scored) >= limit and scored[limit - 1][0] >= float(rows[-1].partial) + MILESTONE_MAX))
+        if exact:
+            break
+        n = None if n >= 1000 else n * 4
     return [
         Pick(
             member_id=r.id,
             platform_user_id=r.platform_user_id,
             display_name=r.display_name,
-            score=round(float(r.score), 3),
+            score=round(total, 3),
             parts={
                 "topic": round(float(r.topic), 3),
                 "rating": round(float(r.rating), 3),
                 "experience": round(float(r.experience), 3),
-                "milestones": round(float(r.milestones), 3),
+                "milestones": round(milestones, 3),
                 "fairness": round(float(r.fairness), 3),
                 "pings_24h": int(r.pings_24h),
                 "challenge_rating": None if r.raw_rating is None else round(float(r.raw_rating)),
                 "awake": True,
             },
         )
-        for r in rows
+        for total, milestones, r in scored[:limit]
     ]
+
+
+async def _milestones(session: AsyncSession, community_id: int, member_ids: list[int]) -> dict[int, int]:
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(MilestoneCheck.member_id, func.count())
+        .where(MilestoneCheck.community_id == community_id, MilestoneCheck.member_id.in_(member_ids))
+        .group_by(MilestoneCheck.member_id)
+    )
+    return {int(m): int(c) for m, c in rows.all()}
 
 
 def explain(parts: dict[str, Any]) -> str:

@@ -71,7 +71,7 @@ async def similar(session: AsyncSession, question: Question, limit: int = SIMILA
     """Solved questions that look like this one, best first."""
     hits = await search.search(session, SEARCH, question.community_id,
                                f"{question.title} {question.details or ''}", limit=limit,
-                               where={"status": "solved"})
+                               where={"status": "solved"}, min_match=2)
     return await _in_order(session, question.community_id, [h.id for h in hits])
 
 

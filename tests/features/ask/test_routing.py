@@ -110,3 +110,26 @@ async def test_busy_day_fairness(app: App) -> None:
         for i, t in enumerate(stamps):
             assert sum(1 for u in stamps[i:] if u < t + timedelta(hours=24)) <= DAILY_CAP
     assert sum(len(s) for s in by_member.values()) >= 90  # the day's capacity is used
+
+
+async def test_milestones_counted_for_leaders_only_still_give_the_exact_best(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Milestones are counted for the leaders by every other part; someone just below them with
+    many milestones must still win when their total is higher."""
+    from bot.features.ask import routing
+    from bot.features.roadmap.models import MilestoneCheck
+
+    monkeypatch.setattr(routing, "LEADERS", 1)
+    async with app.session_factory() as session, session.begin():
+        community, m = await people(session, ["asker", "rated", "veteran"])
+        session.add_all([helper(m["rated"], "metrics"), helper(m["veteran"], "metrics")])
+        session.add(TopicRating(community_id=community.id, member_id=m["rated"].id, topic="metrics",
+                                rating=1040.0, answers=1, updated_at=NOON))  # partial 1.125
+        session.add_all([MilestoneCheck(community_id=community.id, member_id=m["veteran"].id,
+                                        milestone_id=f"basics-{i}", checked_at=NOON) for i in range(1, 10)]
+                        + [MilestoneCheck(community_id=community.id, member_id=m["veteran"].id,
+                                          milestone_id=f"math-{i}", checked_at=NOON) for i in range(1, 10)])
+        q = question(m["asker"], 1)
+        session.add(q)
+        await session.flush()
+        [pick] = await routing.pick_helpers(session, community, q, now=NOON, limit=1)
+    assert pick.display_name == "veteran" and pick.parts["milestones"] == 0.45
