@@ -405,6 +405,9 @@ async def escalate_due(session: AsyncSession, *, now: datetime, prefixes: dict[s
             Question.posted_at <= now - ESCALATE_AFTER, ~answered,
         ).order_by(Question.id).limit(200)
     )).all()
+    # Drafts nobody decided on (neither "Post anyway" nor "That answers it") don't linger.
+    await session.execute(delete(Question).where(Question.status == "draft",
+                                                 Question.created_at < now - timedelta(days=1)))
     for question, community in rows:
         question.escalated_at = now
         prefix = (prefixes or {}).get(community.platform, "")
@@ -442,6 +445,3 @@ async def open_questions_for_digest(session: AsyncSession, community_id: int, li
     return out[:limit]
 
 
-async def forget_drafts(session: AsyncSession, member: Member) -> None:
-    await session.execute(delete(Question).where(Question.member_id == member.id,
-                                                 Question.status == "draft"))

@@ -83,11 +83,13 @@ async def test_bare_ask_opens_a_form(console: ConsoleHarness) -> None:
     assert "[1] Ask a question" in out
     out = await console.say("1")
     assert "Your question in one line" in out
-    await console.say("What does a docker volume do for my notebooks?")
-    await console.say("I lose my files when the container stops")
-    out = await console.say("")
-    out = await console.say("-")
-    assert "question #1" in out or "topic" in out
+    assert "Details" in await console.say("What does a docker volume do for my notebooks?")
+    assert "Topic" in await console.say("I lose my files when the container stops")
+    out = await console.say("tooling")
+    assert "question #1" in out and "topic: tooling" in out
+    async with console.app.session_factory() as session:
+        q = (await session.execute(select(Question))).scalar_one()
+    assert q.details == "I lose my files when the container stops"
 
 
 async def test_bad_input_is_one_line_and_writes_nothing(console: ConsoleHarness) -> None:
