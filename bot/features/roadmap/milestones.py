@@ -22,8 +22,6 @@ AUTO_KEYS = frozenset({
     "checkin-streak-4w",
     "kaggle-entered",
     "buddy-met",
-    "ask-first",
-    "help-given",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")
