@@ -100,6 +100,10 @@ class ConsoleSender:
             header = f"#{target.to}"
         elif target.kind == "dm":
             header = f"DM to @{target.to}"
+        elif target.kind == "thread":
+            header = f"#{target.to} › new thread console-{delivery.id}"
+        elif target.kind == "reply":
+            header = f"thread {target.to}"
         else:
             header = "group: " + ", ".join("@" + u for u in target.to.split(","))
         text, choices = render(delivery.reply)

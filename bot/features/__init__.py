@@ -12,7 +12,7 @@ import importlib.util
 from bot.core.feature import Feature
 
 NAMES: tuple[str, ...] = (
-    "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "jobs", "privacy", "admin",
+    "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "jobs", "ask", "privacy", "admin",
 )
 
 

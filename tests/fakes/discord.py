@@ -253,6 +253,7 @@ class FakeDiscord:
         r.add_post(API + "/webhooks/{app}/{token}", self._webhook)
         r.add_post(API + "/users/@me/channels", self._open_dm)
         r.add_post(API + "/channels/{channel}/messages", self._post_message)
+        r.add_get(API + "/channels/{channel}", self._get_channel)
         r.add_post(API + "/channels/{channel}/threads", self._create_thread)
         r.add_put(API + "/channels/{channel}/thread-members/{user}", self._add_thread_member)
         self._runner = web.AppRunner(app)
@@ -513,11 +514,20 @@ class FakeDiscord:
             }
         return self._json(self.channels[channel_id])
 
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._error(404, 10003, "Unknown Channel")
+        return self._json(channel)
+
     async def _create_thread(self, request: web.Request) -> web.Response:
         parent = request.match_info["channel"]
         if parent not in self.channels:
             return self._error(404, 10003, "Unknown Channel")
         body = request[CALL].json
+        forum = self.channels[parent]["type"] in (15, 16)
+        if forum and not isinstance(body.get("message"), dict):
+            return self._error(400, 50035, "Invalid Form Body: message is required in a forum")
         thread_id = self.next_id()
         self.channels[thread_id] = {
             "id": thread_id,
@@ -540,6 +550,11 @@ class FakeDiscord:
             },
         }
         self.thread_members[thread_id] = [self.bot.id]
+        if forum:
+            # A forum post's starter message shares the thread's id.
+            message = self._message(thread_id, body["message"], request[CALL].files)
+            message["id"] = thread_id
+            return self._json(self.channels[thread_id] | {"message": message}, status=201)
         return self._json(self.channels[thread_id], status=201)
 
     async def _add_thread_member(self, request: web.Request) -> web.Response:

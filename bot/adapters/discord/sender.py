@@ -37,7 +37,10 @@ CANNOT_DM = 50007
 MISSING_PERMISSIONS = 50013
 PERMANENT_CODES = {UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS}
 
+PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
+# Channels whose every post is a thread: "Start Thread in Forum or Media Channel".
+FORUM_TYPES = {15, 16}
 THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
 THREAD_NAME_LIMIT = 100
 
@@ -116,6 +119,11 @@ class DiscordSender:
                 return await self.direct_message(target.to, delivery.reply, target.channel)
             if target.kind == "group":
                 return await self.group_thread(target.to.split(","), delivery.reply, target.channel)
+            if target.kind == "thread":
+                return await self.public_thread(target.to, delivery.reply)
+            if target.kind == "reply":
+                # `to` is the thread: a thread is a channel on Discord.
+                return DeliveryResult(await self.post(target.to, delivery.reply))
         except (PermanentDeliveryError, TransientDeliveryError):
             raise
         except Exception as exc:
@@ -167,6 +175,33 @@ class DiscordSender:
         )
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
         return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>")
+
+    async def public_thread(self, channel_id: str, reply: Reply) -> DeliveryResult:
+        """A public thread titled by the reply, holding it: a forum post in a forum channel,
+        else a thread without a starter message. The result's message id is the thread's id."""
+        http = await self.http()
+        channel = await http.request(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
+        name = trim(reply.title or "Question", THREAD_NAME_LIMIT)
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
+        if channel.get("type") in FORUM_TYPES:
+            if self._on_render is not None:
+                self._on_render(reply)
+            first, *rest = render(reply)
+            first.payload.pop("flags", None)
+            body = {"name": name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+                    "message": first.payload}
+            thread = await send(http, route, first, payload=body)
+            thread_id = str(thread["id"])
+            for message in rest:
+                message.payload.pop("flags", None)
+                await send(http, Route("POST", "/channels/{channel_id}/messages", channel_id=thread_id),
+                           message)
+            return DeliveryResult(thread_id, note=f"forum post <#{thread_id}>")
+        thread = await http.request(route, json={"name": name, "type": PUBLIC_THREAD,
+                                                 "auto_archive_duration": THREAD_ARCHIVE_MINUTES})
+        thread_id = str(thread["id"])
+        await self.post(thread_id, reply)
+        return DeliveryResult(thread_id, note=f"thread <#{thread_id}>")
 
     async def group_thread(
         self, user_ids: Sequence[str], reply: Reply, parent: str | None

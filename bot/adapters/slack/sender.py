@@ -83,8 +83,13 @@ class SlackSender:
 
     async def _deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
-        if target.kind == "channel":
+        if target.kind in ("channel", "thread"):
+            # A question's message: the replies go into its thread (named by its ts).
             return DeliveryResult(await self.post(target.to, delivery))
+        if target.kind == "reply":
+            if not target.channel:
+                raise PermanentDeliveryError("a thread reply needs the thread's channel")
+            return DeliveryResult(await self.post(target.channel, delivery, thread_ts=target.to))
         if target.kind == "dm":
             try:
                 channel = await self._open([target.to])
@@ -128,7 +133,8 @@ class SlackSender:
         response = await self.client.conversations_open(users=",".join(users))
         return str(response["channel"]["id"])
 
-    async def post(self, channel: str, delivery: Delivery, *, lead: str = "") -> str:
+    async def post(self, channel: str, delivery: Delivery, *, lead: str = "",
+                   thread_ts: str | None = None) -> str:
         """Post the reply (several messages if it is long) and return the first message's ts."""
         reply = delivery.reply
         if lead:
@@ -136,11 +142,13 @@ class SlackSender:
         file_id = await upload_image(self.client, reply.image) if reply.image is not None else None
         first: str | None = None
         for message in render.messages(reply, file_id):
+            extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
             response = await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=message.blocks,
                 unfurl_links=False,
+                **extra,
             )
             first = first or str(response["ts"])
         assert first is not None
