@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.adapters.web import WebServer
+from bot.adapters.web.pages import page_routes
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
@@ -66,6 +67,9 @@ class App:
         self.prefixes: dict[str, str] = {}
         # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
         self.web = WebServer(settings.http)
+        # Features build links to public pages from it (`portfolio` shows `<public_url>/p/<slug>`).
+        self.resources["web"] = self.web
+        self.web.add_routes(page_routes(self))
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),

@@ -22,6 +22,11 @@ AUTO_KEYS = frozenset({
     "checkin-streak-4w",
     "kaggle-entered",
     "buddy-met",
+    "project-first",
+    "showcase-first",
+    "review-received",
+    "reviews-given-3",
+    "portfolio-published",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")

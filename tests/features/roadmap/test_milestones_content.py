@@ -22,6 +22,8 @@ MILESTONES_PATH = (
 
 STEPS = ("basics", "math", "projects", "community", "jobs")
 PER_STEP = 9
+# Steps that carry extra milestones beyond the nine (the projects feature's own triggers).
+EXTRA = {"projects": 4}
 
 # Each automatic key, and the steps whose milestone it may sit on.
 AUTO_KEYS: dict[str, frozenset[str]] = {
@@ -31,6 +33,11 @@ AUTO_KEYS: dict[str, frozenset[str]] = {
     "checkin-streak-4w": frozenset({"projects"}),
     "kaggle-entered": frozenset({"community"}),
     "buddy-met": frozenset({"community"}),
+    "project-first": frozenset({"projects"}),
+    "showcase-first": frozenset({"projects"}),
+    "review-received": frozenset({"projects"}),
+    "reviews-given-3": frozenset({"community"}),
+    "portfolio-published": frozenset({"projects"}),
 }
 
 # Words in the milestone text that show it describes what the automatic trigger proves.
@@ -41,6 +48,11 @@ AUTO_WORDING: dict[str, tuple[str, ...]] = {
     "checkin-streak-4w": ("4", "week", "check", "streak"),
     "kaggle-entered": ("kaggle", "enter", "competition"),
     "buddy-met": ("buddy", "met"),
+    "project-first": ("first project", "add"),
+    "showcase-first": ("showcase", "first"),
+    "review-received": ("review", "received"),
+    "reviews-given-3": ("three", "review"),
+    "portfolio-published": ("portfolio", "published"),
 }
 
 REQUIRED_KEYS = {"id", "step", "title", "detail", "resource", "url"}
@@ -65,9 +77,10 @@ IDS = [m.get("id", "?") for m in MILESTONES]
 
 
 def test_steps_come_in_roadmap_order_with_nine_milestones_each() -> None:
-    expected = [f"{step}-{n}" for step in STEPS for n in range(1, PER_STEP + 1)]
+    counts = {step: PER_STEP + EXTRA.get(step, 0) for step in STEPS}
+    expected = [f"{step}-{n}" for step in STEPS for n in range(1, counts[step] + 1)]
     assert IDS == expected
-    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(PER_STEP)]
+    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(counts[step])]
 
 
 def test_ids_are_unique() -> None:
