@@ -168,3 +168,30 @@ async def test_a_person_sees_the_page_in_a_real_browser(web_app: App) -> None:
     assert "Flag failing blocks <b>early</b>" in body
     assert "Peer review: 3.6/5 from 1 review" in body
     assert seen["fits"] is True  # readable on a phone: nothing wider than the screen
+
+
+async def test_the_page_shows_challenges_by_topic_streak_and_kaggle(web_app: App) -> None:
+    from bot.core.tenancy import Member
+    from bot.features.checkins.models import CheckinSchedule
+    from bot.features.kaggle.models import KaggleCompetition
+    from bot.features.kaggle.service import enter
+
+    console, url = await publish(web_app)
+    now = web_app.clock.now()
+    await console.say("admin set channel challenge #daily", "admin challenge post-now")
+    await console.say("challenge answer A")
+    await console.say("checkin schedule daily 18:00")
+    async with web_app.session_factory() as session:
+        ada = (await session.execute(select(Member).where(Member.platform_user_id == "ada"))).scalar_one()
+        session.add(KaggleCompetition(ref="titanic", title="Titanic <ML from Disaster>",
+                                      url="https://www.kaggle.com/competitions/titanic",
+                                      first_seen_at=now, last_seen_at=now))
+        await session.flush()
+        await enter(session, ada, "titanic", now=now)
+        schedule = (await session.execute(select(CheckinSchedule))).scalar_one()
+        schedule.current_streak, schedule.best_streak = 3, 5
+        await session.commit()
+    html = (await get(url)).text
+    assert "Titanic &lt;ML from Disaster&gt;" in html
+    assert "Check-in streak: <strong>3</strong> (best 5)" in html
+    assert "answered correctly" in html and "<th>Topic</th>" in html
