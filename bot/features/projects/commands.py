@@ -41,7 +41,8 @@ def _earned(title: str | None) -> str:
     return f"\n\n🏁 Roadmap milestone ticked: **{title}**" if title else ""
 
 
-def describe(project: Project) -> str:
+def details(project: Project) -> str:
+    """Status, step, repo, goal, showcase and visibility on one line ("" when there's nothing)."""
     details = []
     if project.status != "active":
         details.append({"done": "✅ done", "dropped": "dropped"}[project.status])
@@ -55,8 +56,13 @@ def describe(project: Project) -> str:
         details.append("🚀 showcased")
     if project.private:
         details.append("🔒 private")
+    return " · ".join(details)
+
+
+def describe(project: Project) -> str:
     line = f"**#{project.number}** {project.title}"
-    return line + ("\n    " + " · ".join(details) if details else "")
+    extra = details(project)
+    return line + ("\n    " + extra if extra else "")
 
 
 @project.command(
@@ -118,8 +124,8 @@ async def show(ctx: Context, id: int) -> Reply:
         fields.append(Field("Peer reviews", f"{len(done)} · average {avg:.1f}/5 — "
                                             f"`{ctx.prefix}project reviews {found.number}`"))
     return Reply(title=f"Project #{found.number}: {found.title}",
-                 text=f"by {mention(owner_member.platform_user_id)} · {describe(found).split(chr(10))[-1].strip()}"
-                      f"\n\n{text}",
+                 text=" · ".join(filter(None, [f"by {mention(owner_member.platform_user_id)}", details(found)]))
+                 + f"\n\n{text}",
                  fields=tuple(fields), ephemeral=True)
 
 

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -79,13 +79,17 @@ class GitHubClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    def exhausted_until(self) -> datetime | None:
+    def exhausted_until(self, now: datetime | None = None) -> datetime | None:
         """When the rate limit is used up: the moment it resets (no request before then)."""
-        if self.remaining == 0 and self.reset_at is not None and self._now() < self.reset_at:
+        now = now or self._now()
+        if self.remaining == 0 and self.reset_at is not None and now < self.reset_at:
             return self.reset_at
         return None
 
-    async def fetch(self, owner: str, name: str, etags: Mapping[str, str]) -> Fetched:
+    async def fetch(self, owner: str, name: str, etags: Mapping[str, str], *,
+                    now: datetime | None = None) -> Fetched:
+        """`now` is the caller's clock (the app's), so tests and `/wait` move time for us too."""
+        now = now or self._now()
         out = Fetched()
         paths = {
             "repo": (f"/repos/{owner}/{name}", None),
@@ -94,7 +98,7 @@ class GitHubClient:
         }
         for endpoint in ENDPOINTS:
             path, params = paths[endpoint]
-            status, body, etag = await self._get(path, params, etags.get(endpoint))
+            status, body, etag = await self._get(path, params, etags.get(endpoint), now)
             if status == 304:
                 out.not_modified.add(endpoint)
                 out.etags[endpoint] = etags[endpoint]
@@ -109,8 +113,8 @@ class GitHubClient:
         return out
 
     async def _get(self, path: str, params: Mapping[str, str] | None,
-                   etag: str | None) -> tuple[int, Any, str | None]:
-        until = self.exhausted_until()
+                   etag: str | None, now: datetime) -> tuple[int, Any, str | None]:
+        until = self.exhausted_until(now)
         if until is not None:
             raise GitHubError("rate_limited", "GitHub's rate limit is used up", until)
         headers = {"If-None-Match": etag} if etag else {}
@@ -126,7 +130,7 @@ class GitHubClient:
         if status in (403, 429) and (self.remaining == 0 or "retry-after" in response.headers):
             if "retry-after" in response.headers and self.remaining != 0:
                 self.remaining = 0
-                self.reset_at = self._now() + _seconds(response.headers["retry-after"])
+                self.reset_at = now + _seconds(response.headers["retry-after"])
             raise GitHubError("rate_limited", "GitHub's rate limit is used up", self.reset_at)
         if status == 401:
             raise GitHubError("unauthorized", "GitHub refused the token (401)")
@@ -151,9 +155,7 @@ class GitHubClient:
             self.reset_at = datetime.fromtimestamp(int(reset), UTC)
 
 
-def _seconds(raw: str) -> Any:
-    from datetime import timedelta
-
+def _seconds(raw: str) -> timedelta:
     try:
         return timedelta(seconds=float(raw))
     except ValueError:

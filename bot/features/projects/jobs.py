@@ -22,7 +22,7 @@ async def refresh_repos(tc: TickContext) -> None:
     now = tc.clock.now()
     async with tc.session_factory() as session:
         for row in (await repos.stale_repos(session, now))[:REPOS_PER_TICK]:
-            if client.exhausted_until() is not None:
+            if client.exhausted_until(now) is not None:
                 break
             await repos.refresh(session, client, row.owner, row.name, now=now)
         await session.commit()

@@ -104,6 +104,7 @@ async def test_the_community_page_is_opt_in_and_names_only_published_members(web
     assert "Test group" in html and "HDFS anomaly detector" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Ada" in html  # published, so named
     assert "Secret salary model" not in html
+    assert "Most helpful reviewers" in html and "<td>A member</td><td>1</td>" in html  # grace: unnamed
     await console.say("/as grace")
     assert "Only community admins" in await console.say("admin portfolio community off")
     await console.say("/as", "admin portfolio community off")

@@ -192,3 +192,41 @@ async def test_an_empty_repo_is_read_without_error(
     row = await refresh(app, client, "ada", "empty")
     assert row.state == "ok" and [r.status for r in fake.requests] == [200, 404, 409]
     assert row.facts["readme"] is None and row.facts["commits"] == 0
+
+
+async def test_the_refresh_tick_spreads_repos_and_stops_when_the_limit_is_used_up(
+    database_url: str, clock: ManualClock, fake: FakeGitHub
+) -> None:
+    from bot.config import Settings
+    from tests.conftest import ConsoleHarness
+
+    settings = Settings(database={"url": database_url}, github={"api_url": fake.base_url},
+                        console={"member": "ada", "community": "Test group"})
+    app = App(settings, clock=clock)
+    try:
+        console = ConsoleHarness(app)
+        for i in range(12):
+            fake.add_repo("ada", f"repo{i}")
+            await console.say(f'project add "P{i}" --repo https://github.com/ada/repo{i}')
+        await console.say('project add "Dropped" --repo https://github.com/ada/gone', "project drop 13")
+        async with app.session_factory() as session:  # known to Pivot, never fetched yet
+            for i in list(range(12)) + ["gone"]:  # type: ignore[list-item]
+                await repos.refresh(session, None, "ada", f"repo{i}" if i != "gone" else "gone",
+                                    now=clock.now())
+            await session.commit()
+        await app.scheduler.run_tick("projects.github")
+        assert len(fake.requests) == 30  # ten repos a tick, three reads each
+        await app.scheduler.run_tick("projects.github")
+        assert len(fake.requests) == 36  # the last two; the dropped project's repo is never read
+        await app.scheduler.run_tick("projects.github")
+        assert len(fake.requests) == 36  # all fresh: nothing to do
+
+        clock.advance(timedelta(days=1, minutes=1))
+        fake.exhaust()
+        await app.scheduler.run_tick("projects.github")
+        # One conditional read (free), whose headers say the limit is used up: nothing more is sent.
+        assert [r.status for r in fake.requests[36:]] == [304]
+        await app.scheduler.run_tick("projects.github")
+        assert len(fake.requests) == 37  # and sends nothing until the reset
+    finally:
+        await app.close()

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.tenancy import Community, Member
@@ -127,6 +127,7 @@ class CommunityView:
     name: str
     leaderboard: list[tuple[int, str, int]]  # (rank, public name, points)
     projects: list[ProjectView] = field(default_factory=list)
+    reviewers: list[tuple[str, int]] = field(default_factory=list)  # (public name, reviews given)
 
 
 async def _project_view(session: AsyncSession, project: Project, now: datetime, owner: str = "") -> ProjectView:
@@ -201,10 +202,12 @@ async def community_view(session: AsyncSession, slug: str, *, now: datetime) -> 
     )).scalars())
     views = [await _project_view(session, p, now, public_names.get(p.member_id, "A member"))
              for p in showcased]
-    return CommunityView(community.name, board, views)
+    given = (await session.execute(
+        select(ProjectReview.member_id, func.count(ProjectReview.id).label("n"))
+        .where(ProjectReview.community_id == community.id)
+        .group_by(ProjectReview.member_id).order_by(func.count(ProjectReview.id).desc(), ProjectReview.member_id)
+        .limit(10)
+    )).all()
+    reviewers = [(public_names.get(member_id, "A member"), int(n)) for member_id, n in given]
+    return CommunityView(community.name, board, views, reviewers)
 
-
-async def review_count(session: AsyncSession, project: Project) -> int:
-    return len((await session.execute(select(ProjectReview.id).where(
-        ProjectReview.community_id == project.community_id, ProjectReview.project_id == project.id
-    ))).all())

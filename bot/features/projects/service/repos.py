@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.db import insert_for
 from bot.features.projects.github import GitHubClient, GitHubError
-from bot.features.projects.models import GitHubRepo
+from bot.features.projects.models import GitHubRepo, Project
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ async def refresh(session: AsyncSession, client: GitHubClient | None, owner: str
     if row.checked_at is not None and now - row.checked_at < REFRESH_EVERY and row.state != "rate_limited":
         return row
     try:
-        fetched = await client.fetch(owner, name, row.etags or {})
+        fetched = await client.fetch(owner, name, row.etags or {}, now=now)
     except GitHubError as exc:
         log.info("GitHub %s/%s: %s", owner, name, exc.state)
         row.state = exc.state
@@ -192,7 +192,13 @@ def state_line(row: GitHubRepo | None, repo: str) -> str | None:
 
 
 async def stale_repos(session: AsyncSession, now: datetime) -> list[GitHubRepo]:
-    stmt = select(GitHubRepo).where(
-        (GitHubRepo.checked_at.is_(None)) | (GitHubRepo.checked_at < now - REFRESH_EVERY)
-    )
+    """Repos a day old (oldest first) that some active or finished project still links."""
+    linked = select(Project.id).where(
+        func.lower(Project.repo_owner) == GitHubRepo.owner,
+        func.lower(Project.repo_name) == GitHubRepo.name,
+        Project.status != "dropped",
+    ).exists()
+    stmt = (select(GitHubRepo)
+            .where(or_(GitHubRepo.checked_at.is_(None), GitHubRepo.checked_at < now - REFRESH_EVERY), linked)
+            .order_by(GitHubRepo.checked_at.is_not(None), GitHubRepo.checked_at, GitHubRepo.id))
     return list((await session.execute(stmt)).scalars())
