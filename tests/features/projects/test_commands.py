@@ -229,3 +229,11 @@ async def test_portfolio_shows_the_page_url(github_console: ConsoleHarness) -> N
     await github_console.say("/as ada2")
     assert "https://pivot.example.org/p/ada-lovelace-2" in await github_console.say(
         'portfolio on --name "Ada Lovelace"')
+
+
+async def test_admin_show_reports_the_community_page_and_github(console: ConsoleHarness) -> None:
+    out = await console.say("admin show")
+    assert "Community page: off (`admin portfolio community on`)" in out
+    assert "GitHub repo facts: read without a token (60 requests/hour)" in out
+    await console.say("admin portfolio community on")
+    assert "Community page: on" in await console.say("admin show")
