@@ -31,6 +31,7 @@ SECRET_KEYS = {
     ("slack", "app_token"): "PIVOT_SLACK_APP_TOKEN",
     ("kaggle", "key"): "KAGGLE_KEY",
     ("kaggle", "api_token"): "KAGGLE_API_TOKEN",
+    ("github", "token"): "PIVOT_GITHUB_TOKEN",
 }
 
 
@@ -135,6 +136,19 @@ class JobsSettings(BaseModel):
     nudge_days: int = Field(default=10, ge=1)
 
 
+class GitHubSettings(BaseModel):
+    # Optional: without a token GitHub allows 60 requests an hour, with one 5,000.
+    token: SecretStr | None = None
+    api_url: str = "https://api.github.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://)")
+        return value.rstrip("/")
+
+
 class SchedulerSettings(BaseModel):
     tick_seconds: int = Field(default=60, ge=5)
     grace_minutes: int = Field(default=180, ge=0)
@@ -225,6 +239,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     kaggle: KaggleSettings = Field(default_factory=KaggleSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)

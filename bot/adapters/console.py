@@ -108,6 +108,9 @@ class ConsoleSender:
             header = "group: " + ", ".join("@" + u for u in target.to.split(","))
         text, choices = render(delivery.reply)
         self.write(f"\n── {header} ──\n{text}\n")
+        thread = delivery.reply.extra.get("thread")
+        if thread and target.kind == "channel":
+            self.write(f"   └─ thread “{thread.get('name', '')}”: {thread.get('text', '')}\n")
         if choices and self.on_choices is not None:
             self.on_choices(choices)
         return DeliveryResult(message_id=f"console-{delivery.id}")

@@ -114,7 +114,11 @@ class DiscordSender:
         target = delivery.target
         try:
             if target.kind == "channel":
-                return DeliveryResult(await self.post(target.to, delivery.reply))
+                message_id = await self.post(target.to, delivery.reply)
+                thread = delivery.reply.extra.get("thread")
+                if thread:
+                    return await self.discussion(target.to, message_id, thread)
+                return DeliveryResult(message_id)
             if target.kind == "dm":
                 return await self.direct_message(target.to, delivery.reply, target.channel)
             if target.kind == "group":
@@ -146,6 +150,26 @@ class DiscordSender:
             data = await send(http, route, message)
             message_id = str(data["id"])
         return message_id
+
+    async def discussion(self, channel_id: str, message_id: str, thread: dict[str, Any]) -> DeliveryResult:
+        """A public thread started from the post, with its opening message (a showcase card's
+        discussion). The post is already out: a failure here is noted, never retried (a retry
+        would post the card twice)."""
+        try:
+            http = await self.http()
+            started = await http.request(
+                Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                      channel_id=channel_id, message_id=message_id),
+                json={"name": trim(str(thread.get("name") or "Discussion"), THREAD_NAME_LIMIT),
+                      "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
+            )
+            thread_id = str(started["id"])
+            if thread.get("text"):
+                await self.post(thread_id, Reply(text=str(thread["text"])))
+        except Exception as exc:
+            log.warning("post %s is out but its thread could not be started: %r", message_id, exc)
+            return DeliveryResult(message_id, note=f"thread not started: {classify(exc)}")
+        return DeliveryResult(message_id, note=f"thread <#{thread_id}>")
 
     async def _dm_channel(self, user_id: str) -> str:
         channel_id = self._dm_channels.get(user_id)

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import upload_image
-from bot.core.messages import mention
+from bot.core.messages import Reply, mention
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
@@ -84,8 +84,12 @@ class SlackSender:
     async def _deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
         if target.kind in ("channel", "thread"):
-            # A question's message: the replies go into its thread (named by its ts).
-            return DeliveryResult(await self.post(target.to, delivery))
+            # A question's message (kind "thread"): the replies go into its thread (named by its ts).
+            ts = await self.post(target.to, delivery)
+            thread = delivery.reply.extra.get("thread")
+            if thread and thread.get("text"):
+                return await self.discussion(target.to, ts, str(thread["text"]))
+            return DeliveryResult(ts)
         if target.kind == "reply":
             if not target.channel:
                 raise PermanentDeliveryError("a thread reply needs the thread's channel")
@@ -127,6 +131,18 @@ class SlackSender:
                 ts, note=f"group DM refused ({error}); posted in <#{target.channel}>"
             )
         return DeliveryResult(await self.post(channel, delivery))
+
+    async def discussion(self, channel: str, ts: str, text: str) -> DeliveryResult:
+        """Open the post's reply thread with a first message (a showcase card's discussion).
+        The post is already out: a failure here is noted, never retried."""
+        try:
+            message = render.messages(Reply(text=text))[0]
+            await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=message.text,
+                                               blocks=message.blocks, unfurl_links=False)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("post %s is out but its thread reply failed: %s", ts, type(exc).__name__)
+            return DeliveryResult(ts, note="thread reply failed")
+        return DeliveryResult(ts, note="thread started")
 
     async def _open(self, users: list[str]) -> str:
         """conversations.open: one user → their DM with the bot, several → a group DM."""
