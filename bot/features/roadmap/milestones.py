@@ -22,6 +22,7 @@ AUTO_KEYS = frozenset({
     "checkin-streak-4w",
     "kaggle-entered",
     "buddy-met",
+    "mock-first",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")

@@ -22,6 +22,8 @@ MILESTONES_PATH = (
 
 STEPS = ("basics", "math", "projects", "community", "jobs")
 PER_STEP = 9
+# The jobs step has one more: the automatic first mock interview.
+COUNT = {step: PER_STEP + (1 if step == "jobs" else 0) for step in STEPS}
 
 # Each automatic key, and the steps whose milestone it may sit on.
 AUTO_KEYS: dict[str, frozenset[str]] = {
@@ -31,6 +33,7 @@ AUTO_KEYS: dict[str, frozenset[str]] = {
     "checkin-streak-4w": frozenset({"projects"}),
     "kaggle-entered": frozenset({"community"}),
     "buddy-met": frozenset({"community"}),
+    "mock-first": frozenset({"jobs"}),
 }
 
 # Words in the milestone text that show it describes what the automatic trigger proves.
@@ -41,6 +44,7 @@ AUTO_WORDING: dict[str, tuple[str, ...]] = {
     "checkin-streak-4w": ("4", "week", "check", "streak"),
     "kaggle-entered": ("kaggle", "enter", "competition"),
     "buddy-met": ("buddy", "met"),
+    "mock-first": ("first", "mock", "interview"),
 }
 
 REQUIRED_KEYS = {"id", "step", "title", "detail", "resource", "url"}
@@ -65,9 +69,9 @@ IDS = [m.get("id", "?") for m in MILESTONES]
 
 
 def test_steps_come_in_roadmap_order_with_nine_milestones_each() -> None:
-    expected = [f"{step}-{n}" for step in STEPS for n in range(1, PER_STEP + 1)]
+    expected = [f"{step}-{n}" for step in STEPS for n in range(1, COUNT[step] + 1)]
     assert IDS == expected
-    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(PER_STEP)]
+    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(COUNT[step])]
 
 
 def test_ids_are_unique() -> None:
