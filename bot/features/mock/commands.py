@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import ActionRequest, CommandGroup, Param, owner
 from bot.core.context import Context
@@ -10,6 +11,7 @@ from bot.core.errors import InvalidInput
 from bot.core.messages import Field, Reply
 from bot.core.tenancy import channel_for
 from bot.features.mock import service
+from bot.features.mock.bank import bank
 from bot.features.mock.models import DAYS, LEVELS, TYPES, MockProfile
 
 mock = CommandGroup("mock", "Peer mock interviews: practise with a member each week", default="profile")
@@ -113,9 +115,11 @@ async def history(ctx: Context) -> Reply:
     if not items:
         return Reply(title="Your mock interviews",
                      text=f"None yet. `{ctx.prefix}mock join --type ml-coding --windows 18:00-20:00` to start.")
+    own = await service.get_profile(ctx.session, ctx.member)
+    tz = ZoneInfo(own.timezone) if own is not None else ctx.tz
     fields = []
     for item in items:
-        when = item.session.slot_at.astimezone(ctx.tz)
+        when = item.session.slot_at.astimezone(tz)
         partner = item.partner.display_name if item.partner else "a former member"
         lines = [
             f"You asked: {item.asked.title if item.asked else '?'}; "
@@ -123,8 +127,6 @@ async def history(ctx: Context) -> Reply:
         ]
         theirs = item.theirs
         if theirs is not None and theirs.partner_showed and theirs.scores and item.was_asked:
-            from bot.features.mock.bank import bank
-
             rubric = bank().rubrics[item.was_asked.type]
             scores = ", ".join(
                 f"{c.name} {s}/5"
