@@ -193,3 +193,42 @@ async def test_pause_leave_and_admin_day(console: ConsoleHarness, app: App) -> N
     out = await console.say("admin show")
     assert "Mock interviews" in out and "1 opted in (1 paused)" in out
     assert "Only community admins" in await console.say("/as Ben", "admin mock run-now")
+
+
+async def test_every_form_button_is_only_for_its_member(
+    console: ConsoleHarness, app: App, clock: ManualClock
+) -> None:
+    await _join_pair(console)
+    await console.say("admin mock run-now")
+    clock.advance(timedelta(days=2))
+    await app.scheduler.run_tick("mock.feedback")
+    await console.say()
+    ids = await _ids(app)
+    async with app.session_factory() as session:
+        session_id = (await session.execute(select(func.max(MockSession.id)))).scalar_one()
+    values = {"scores": "4 4 4", "strength": "Good.", "improve": "More."}
+    for name in ("zed", "ana"):
+        await console.say(f"/as {name.capitalize()}")
+        for action in ("compose", "feedback", "noshow"):
+            reply = await app.dispatcher.run_action(
+                console.adapter.caller(), f"mock.{action}:{session_id}:{ids['ben']}", values
+            )
+            assert reply.text == "This isn't yours to answer.", (name, action)
+    # Someone outside the pair addressing the form to themself is refused by the service.
+    await console.say("/as Zed", "mock history")
+    zed = (await _ids(app))["zed"]
+    reply = await app.dispatcher.run_action(
+        console.adapter.caller(), f"mock.feedback:{session_id}:{zed}", values
+    )
+    assert "for the two members of that mock interview" in reply.text
+    async with app.session_factory() as session:
+        answered = (
+            await session.execute(select(func.count()).where(MockSeat.answered_at.is_not(None)))
+        ).scalar_one()
+    assert answered == 0
+    # Ana's own form works: she scores Ben's behavioral answer (a 3-criterion rubric).
+    await console.say("/as Ana")
+    reply = await app.dispatcher.run_action(
+        console.adapter.caller(), f"mock.feedback:{session_id}:{ids['ana']}", values
+    )
+    assert "on its way" in reply.text
