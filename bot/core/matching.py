@@ -19,8 +19,8 @@ A caller supplies a *scorer* (`Scorer`): the pool's ids in ascending order, an
 `index` from id to position, `weights(a, b)` giving int64 matching weights for
 pool-index arrays (score shifted left by `JITTER_BITS`, tie-break bits below,
 `INVALID` for "never"), and `block_order()`. Buddies builds a vectorised scorer
-from lookup tables; `pair_up` builds one from a plain Python score function for
-small pools (mock interviews).
+from lookup tables; `pair_up_matrix` takes a matrix of pair scores (mock interviews
+build it with a few matrix products) and `pair_up` a plain Python score function.
 
 numpy and rustworkx are imported inside the functions that need them, so importing
 this module (at start-up, through every feature that pairs) costs nothing.
@@ -46,6 +46,7 @@ __all__ = [
     "Pairing",
     "Scorer",
     "pair_up",
+    "pair_up_matrix",
     "pairs",
     "tie_break",
     "utc_day_mask",
@@ -356,32 +357,29 @@ class Pairing:
     unmatched: tuple[int, ...]
 
 
-class _FunctionScorer:
-    """A dense scorer from a Python score function: fine for pools of a few thousand."""
+class _MatrixScorer:
+    """A dense scorer from a matrix of pair scores: fine for pools of a few thousand."""
 
-    def __init__(
-        self, ids: Sequence[int], score: Callable[[int, int], float | None], seed: int
-    ) -> None:
+    def __init__(self, ids: Sequence[int], points: np.ndarray, seed: int) -> None:
         import numpy as np
 
-        ordered = sorted(ids)
+        order = np.argsort(np.asarray(ids, dtype=np.int64), kind="stable")
+        ordered = [int(ids[i]) for i in order]
         if len(set(ordered)) != len(ordered):
             raise InvalidInput("A member appears twice in the round.")
         self.n = len(ordered)
         self.ids = np.array(ordered, dtype=np.int64)
         self.index = {m: i for i, m in enumerate(ordered)}
-        table = np.full((self.n, self.n), INVALID, dtype=np.int64)
-        for i in range(self.n):
-            for j in range(i + 1, self.n):
-                s = score(ordered[i], ordered[j])
-                if s is None:
-                    continue
-                if s < 0:
-                    raise ValueError("pair scores must be non-negative")
-                table[i, j] = table[j, i] = (int(round(s * 100)) << JITTER_BITS) | int(
-                    tie_break(self.ids[i : i + 1], self.ids[j : j + 1], seed)[0]
-                )
-        self.table = table
+        scores = np.asarray(points, dtype=np.float64)[np.ix_(order, order)]
+        if scores.shape != (self.n, self.n):
+            raise ValueError("the score matrix must be n x n")
+        valid = ~np.isnan(scores)
+        np.fill_diagonal(valid, False)
+        if (scores[valid] < 0).any():
+            raise ValueError("pair scores must be non-negative")
+        centi = np.rint(np.where(valid, scores, 0) * 100).astype(np.int64)
+        ties = tie_break(self.ids[:, None], self.ids[None, :], seed)
+        self.table = np.where(valid, (centi << JITTER_BITS) | ties, INVALID)
 
     def weights(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self.table[a, b]
@@ -392,6 +390,29 @@ class _FunctionScorer:
         return np.arange(self.n)
 
 
+def pair_up_matrix(
+    members: Sequence[int],
+    points: np.ndarray,
+    *,
+    blocked: Collection[frozenset[int]] = (),
+    recent: Collection[frozenset[int]] = (),
+    seed: int = 0,
+    top_k: int | None = 25,
+) -> Pairing:
+    """`pair_up` with the scores given as a symmetric matrix over `members` (NaN: never)."""
+    scorer = _MatrixScorer(members, points, seed)
+    if scorer.n == 0:
+        return Pairing([], ())
+    cons = Constraints(scorer, blocked, recent)
+    exact = top_k is None or scorer.n <= top_k + 1
+    found = pairs(scorer, cons, None if exact else top_k, max(scorer.n, 1))
+    taken = {i for p in found for i in p}
+    return Pairing(
+        sorted((int(scorer.ids[a]), int(scorer.ids[b])) for a, b in found),
+        tuple(int(scorer.ids[i]) for i in range(scorer.n) if i not in taken),
+    )
+
+
 def pair_up(
     members: Sequence[int],
     score: Callable[[int, int], float | None],
@@ -399,17 +420,23 @@ def pair_up(
     blocked: Collection[frozenset[int]] = (),
     recent: Collection[frozenset[int]] = (),
     seed: int = 0,
+    top_k: int | None = 25,
 ) -> Pairing:
     """Pair `members` to maximise the number paired, then avoid `recent` pairs, then
     maximise the total of `score(a, b)` (0..~100, None: never pair these two). Blocked
-    pairs are never paired; scores resolve to 0.01 points and ties go by `seed`."""
-    scorer = _FunctionScorer(members, score, seed)
-    if scorer.n == 0:
-        return Pairing([], ())
-    cons = Constraints(scorer, blocked, recent)
-    found = pairs(scorer, cons, None, max(scorer.n, 1))
-    taken = {i for p in found for i in p}
-    return Pairing(
-        sorted((int(scorer.ids[a]), int(scorer.ids[b])) for a, b in found),
-        tuple(int(scorer.ids[i]) for i in range(scorer.n) if i not in taken),
+    pairs are never paired; scores resolve to 0.01 points and ties go by `seed`.
+
+    The graph keeps each member's `top_k` best peers (None: every peer, exact but cubic);
+    pools of at most top_k + 1 members are solved exactly either way."""
+    import numpy as np
+
+    n = len(members)
+    points = np.full((n, n), np.nan)
+    for i in range(n):
+        for j in range(i + 1, n):
+            s = score(members[i], members[j])
+            if s is not None:
+                points[i, j] = points[j, i] = s
+    return pair_up_matrix(
+        members, points, blocked=blocked, recent=recent, seed=seed, top_k=top_k
     )

@@ -91,3 +91,9 @@ def test_importing_the_module_loads_no_numpy() -> None:
     code = "import sys, bot.core.matching; print('numpy' in sys.modules, 'rustworkx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_pair_up_matrix_takes_nan_as_never_and_any_id_order() -> None:
+    points = np.array([[np.nan, 10.0, 90.0], [10.0, np.nan, np.nan], [90.0, np.nan, np.nan]])
+    result = matching.pair_up_matrix([30, 10, 20], points)
+    assert result.pairs == [(20, 30)] and result.unmatched == (10,)

@@ -3,6 +3,7 @@ pairs, prompts not repeated, and privacy forget covering the mock tables."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from bot.core.clock import ManualClock
 from bot.core.tenancy import Member, ensure_community, ensure_member
 from bot.features.mock import service
 from bot.features.mock.models import MockProfile, MockRound, MockSeat
-from bot.features.mock.service.rounds import Week, pair_score
+from bot.features.mock.service.rounds import Week, pair_score, score_matrix
 from tests.conftest import ConsoleHarness
 
 
@@ -68,6 +69,13 @@ def test_pair_score_weights_time_type_and_level() -> None:
     assert pair_score(week, a, far_level) == 80.0
     assert pair_score(week, a, never) is None
     assert pair_score(week, a, short) is None  # no hour-long stretch
+    profiles = [a, same, other_type, far_level, never, short]
+    matrix = score_matrix(week, profiles)
+    for i, p in enumerate(profiles):
+        for j, q in enumerate(profiles):
+            if i != j:
+                expected = pair_score(week, p, q)
+                assert (expected is None and math.isnan(matrix[i, j])) or matrix[i, j] == expected
     slot = week.first_slot(1, 2)
     assert slot == datetime(2026, 3, 2, 20, 0, tzinfo=UTC) + timedelta(hours=22)  # Tue 18:00
 

@@ -53,7 +53,6 @@ TIME_SATURATION_HOURS = 4.0
 LEAD = timedelta(hours=12)  # the earliest proposed slot is this long after the round
 HORIZON = timedelta(days=7)
 FEEDBACK_AFTER = timedelta(minutes=posts.SESSION_MINUTES + 15)
-_WEEK = matching.MINUTES_PER_WEEK
 
 
 # --------------------------------------------------------------------------- settings
@@ -114,67 +113,100 @@ def local_time(community: Community, when: datetime) -> str:
 
 
 class Week:
-    """Members' availability over the horizon of a round, as minute masks (UTC)."""
+    """Members' availability over the horizon of a round (the 7 days from 12 hours after it).
+
+    Time is cut into half-hour cells (UTC, on the hour and half hour); a member is free in a
+    cell when their windows cover all of it, and a session needs two free cells in a row
+    from both. Shared hours and "has a slot" for every pair come from two matrix products,
+    so a round of a few thousand members stays fast.
+    """
+
+    CELL = 30
 
     def __init__(self, now: datetime) -> None:
-        start = now + LEAD
-        start = start.replace(second=0, microsecond=0)
-        if start.minute % 30:
-            start += timedelta(minutes=30 - start.minute % 30)
+        start = (now + LEAD).replace(second=0, microsecond=0)
+        if start.minute % self.CELL:
+            start += timedelta(minutes=self.CELL - start.minute % self.CELL)
         self.start = start
         utc_day = start.astimezone(UTC).date()
         self.week_start = utc_day - timedelta(days=utc_day.weekday())
         base = datetime.combine(self.week_start, time(0), tzinfo=UTC)
         self.offset = int((start - base).total_seconds() // 60)
         self.length = int(HORIZON.total_seconds() // 60)
-        self._masks: dict[int, np.ndarray] = {}
+        self._cells: dict[int, np.ndarray] = {}
+        self._index: dict[int, int] = {}
+        self._hours: np.ndarray | None = None
+        self._slot: np.ndarray | None = None
 
     def add(self, profile: MockProfile) -> None:
         import numpy as np
 
-        weeks = [
-            matching.utc_week_mask(
-                profile.timezone, days_of(profile), windows_of(profile),
-                self.week_start + timedelta(weeks=k),
-            )
-            for k in range(3)
-        ]
-        self._masks[profile.member_id] = np.concatenate(weeks)[
-            self.offset : self.offset + self.length
-        ]
+        minutes = np.concatenate(
+            [
+                matching.utc_week_mask(
+                    profile.timezone, days_of(profile), windows_of(profile),
+                    self.week_start + timedelta(weeks=k),
+                )
+                for k in range(3)
+            ]
+        )[self.offset : self.offset + self.length]
+        self._cells[profile.member_id] = minutes.reshape(-1, self.CELL).all(axis=1)
+        self._hours = self._slot = None
 
-    def together(self, a: int, b: int) -> np.ndarray:
-        return self._masks[a] & self._masks[b]
-
-    def first_slot(self, a: int, b: int, minutes: int = posts.SESSION_MINUTES) -> datetime | None:
-        """The earliest start of a `minutes`-long stretch both are free, on the half hour
-        when one exists."""
+    def _matrices(self) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
-        both = self.together(a, b).astype(np.int32)
-        if both.size < minutes:
-            return None
-        sums = np.convolve(both, np.ones(minutes, dtype=np.int32), mode="valid")
-        fits = np.flatnonzero(sums == minutes)
-        if fits.size == 0:
-            return None
-        aligned = fits[fits % 30 == 0]
-        first = int(aligned[0] if aligned.size else fits[0])
-        return self.start + timedelta(minutes=first)
+        if self._hours is None or self._slot is None:
+            self._index = {m: i for i, m in enumerate(self._cells)}
+            free = np.array(list(self._cells.values()), dtype=np.float32)
+            twice = free[:, :-1] * free[:, 1:]  # free for this cell and the next
+            self._hours = (free @ free.T) * (self.CELL / 60)
+            self._slot = (twice @ twice.T) > 0
+        return self._hours, self._slot
+
+    def has_slot(self, a: int, b: int) -> bool:
+        _, slot = self._matrices()
+        return bool(slot[self._index[a], self._index[b]])
 
     def hours(self, a: int, b: int) -> float:
-        return float(self.together(a, b).sum()) / 60
+        hours, _ = self._matrices()
+        return float(hours[self._index[a], self._index[b]])
+
+    def first_slot(self, a: int, b: int) -> datetime | None:
+        """The earliest start of an hour both are free (on the hour or half hour)."""
+        import numpy as np
+
+        both = self._cells[a] & self._cells[b]
+        fits = np.flatnonzero(both[:-1] & both[1:])
+        if fits.size == 0:
+            return None
+        return self.start + timedelta(minutes=int(fits[0]) * self.CELL)
 
 
 def pair_score(week: Week, a: MockProfile, b: MockProfile) -> float | None:
     """0..100 (weights in the module doc); None when they share no hour-long stretch."""
-    if week.first_slot(a.member_id, b.member_id) is None:
+    if not week.has_slot(a.member_id, b.member_id):
         return None
     hours = week.hours(a.member_id, b.member_id)
     score = TIME_WEIGHT * min(hours, TIME_SATURATION_HOURS) / TIME_SATURATION_HOURS
     if a.interview_type == b.interview_type:
         score += TYPE_WEIGHT
     return score + LEVEL_WEIGHT * (1 - abs(a.level - b.level) / 2)
+
+
+def score_matrix(week: Week, profiles: list[MockProfile]) -> np.ndarray:
+    """`pair_score` for every pair at once (NaN where they can't meet), in `profiles` order."""
+    import numpy as np
+
+    hours, slot = week._matrices()
+    pos = np.array([week._index[p.member_id] for p in profiles])
+    hours, slot = hours[np.ix_(pos, pos)], slot[np.ix_(pos, pos)]
+    kinds = np.array([p.interview_type for p in profiles])
+    levels = np.array([p.level for p in profiles], dtype=np.float64)
+    score = TIME_WEIGHT * np.minimum(hours, TIME_SATURATION_HOURS) / TIME_SATURATION_HOURS
+    score = score + TYPE_WEIGHT * (kinds[:, None] == kinds[None, :])
+    score = score + LEVEL_WEIGHT * (1 - np.abs(levels[:, None] - levels[None, :]) / 2)
+    return np.where(slot, score, np.nan)
 
 
 # --------------------------------------------------------------------------- rounds
@@ -258,9 +290,9 @@ async def run_round(
     for p in profiles:
         week.add(p)
     by_id = {p.member_id: p for p in profiles}
-    pairing = matching.pair_up(
+    pairing = matching.pair_up_matrix(
         list(by_id),
-        lambda a, b: pair_score(week, by_id[a], by_id[b]),
+        score_matrix(week, profiles),
         blocked=blocked,
         recent=recent,
         seed=zlib.crc32(key.encode()),
