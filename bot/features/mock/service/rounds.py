@@ -3,13 +3,14 @@
 Pairing uses the core matcher (`bot.core.matching.pair_up`) with a pair score built
 here (0..100):
 
-* time    50 x min(h, 4) / 4, h = hours both are available in the coming week, with
-          each member's weekly windows in their own zone (DST-correct per day);
+* time    50 x min(h, 4) / 4, h = hours both are free in the coming week (whole half
+          hours), with each member's weekly windows in their own zone (DST-correct per day);
 * type    30 when both practise the same interview type (each is asked a question of
           their own type either way);
 * level   20 x (1 - |level_a - level_b| / 2).
 
-Two members with no shared hour-long stretch in the coming week never pair. Pairs
+Two members with no shared hour (two half-hour cells in a row) in the coming week never
+pair; the proposed slot is the first such hour, at least 12 hours after the round. Pairs
 from the last `NO_REPEAT_ROUNDS` rounds are used only when nothing else pairs as
 many members; pairs blocked in study buddies (`buddy block`) never pair here either.
 """
