@@ -12,8 +12,8 @@ import importlib.util
 from bot.core.feature import Feature
 
 NAMES: tuple[str, ...] = (
-    "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "projects", "jobs", "ask",
-    "privacy", "admin",
+    "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "projects", "jobs", "mock",
+    "ask", "privacy", "admin",
 )
 
 

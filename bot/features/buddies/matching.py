@@ -35,19 +35,25 @@ so trio-seekers end up in trios of trio-seekers. Trios are a greedy post-step:
 
 `match` returns a `MatchResult`: the groups plus the members left unmatched (a pool
 of one, or a member blocked from everyone they could still be grouped with).
+
+The score tables and trios live here; the solver (constraints, top-k graphs, blocks,
+repair, tie-breaks, time-zone masks) is the feature-agnostic `bot.core.matching`,
+shared with mock interviews. numpy is imported inside functions (fast start-up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-import numpy as np
-import rustworkx as rx
-
+from bot.core import matching as core
 from bot.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Group",
@@ -69,11 +75,11 @@ HOURS_WEIGHT = 10.0
 TRIO_PAIR_BONUS = 10.0  # matching bonus when both members of a pair prefer groups of 3
 TRIO_JOIN_BONUS = 15.0  # per pair member preferring 3, when a single picks a pair to join
 
-_MINUTES = 1440
-_JITTER_BITS = 10
+_MINUTES = core.MINUTES_PER_DAY
+_JITTER_BITS = core.JITTER_BITS
 _BLOCK = 700
-_REPAIR_PEERS = 8
-_INVALID = -(1 << 62)  # no edge; negates without overflow, below any real weight
+_REPAIR_PEERS = core.REPAIR_PEERS
+_INVALID = core.INVALID
 
 
 @dataclass(frozen=True)
@@ -126,23 +132,12 @@ class MatchResult:
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"Unknown time zone {name!r}.") from exc
+    return core.zone(name)
 
 
 def _utc_mask(tz: str, windows: tuple[tuple[time, time], ...], on: date) -> np.ndarray:
     """Minutes of the UTC day (as a circle) in which a member is available on `on`."""
-    offset = datetime.combine(on, time(12), tzinfo=_zone(tz)).utcoffset()
-    shift = int(offset.total_seconds() // 60) if offset is not None else 0
-    mask = np.zeros(_MINUTES, dtype=bool)
-    for start, end in windows or (DEFAULT_WINDOW,):
-        s = start.hour * 60 + start.minute
-        e = end.hour * 60 + end.minute
-        length = (e - s) % _MINUTES or _MINUTES
-        mask[(np.arange(s, s + length) - shift) % _MINUTES] = True
-    return mask
+    return core.utc_day_mask(tz, windows, on, DEFAULT_WINDOW)
 
 
 # --------------------------------------------------------------------------- the pool
@@ -156,6 +151,8 @@ class _Pool:
     """
 
     def __init__(self, profiles: Sequence[Profile], on: date, seed: int) -> None:
+        import numpy as np
+
         ordered = sorted(profiles, key=lambda p: p.member_id)
         ids = [p.member_id for p in ordered]
         if len(set(ids)) != len(ids):
@@ -214,6 +211,8 @@ class _Pool:
     # arguments broadcast: (rows[:, None], cols[None, :]) for a matrix, (u, v) for edges.
     def scores(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Compatibility (centi-points) of members a with members b, element-wise."""
+        import numpy as np
+
         s = self.overlap_table[self.av[a], self.av[b]].astype(np.float64)
         s += self.focus_table[self.sig[a], self.sig[b]]
         s += self.level_table[self.level[a], self.level[b]]
@@ -226,17 +225,14 @@ class _Pool:
 
     def weights(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Matching weight: score + trio bonus, shifted left, plus the seeded tie-break."""
+        import numpy as np
+
         s = self.scores(a, b)
         s += (100 * TRIO_PAIR_BONUS) * (self.trio[a] & self.trio[b])
         return (s.astype(np.int64) << _JITTER_BITS) | self.jitter(a, b)
 
     def jitter(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ia = self.ids[a].astype(np.uint64)
-        ib = self.ids[b].astype(np.uint64)
-        seed = np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF)
-        with np.errstate(over="ignore"):
-            x = _mix(_mix(seed ^ np.minimum(ia, ib)) ^ np.maximum(ia, ib))
-        return (x & np.uint64((1 << _JITTER_BITS) - 1)).astype(np.int64)
+        return core.tie_break(self.ids[a], self.ids[b], self.seed)
 
     def block_order(self) -> np.ndarray:
         """Members ordered so that neighbours are likely good partners.
@@ -244,6 +240,8 @@ class _Pool:
         Level, then focus signature (sorted topics, so related signatures sit together),
         then the centre of the daily availability on the UTC circle, then hours.
         """
+        import numpy as np
+
         sig_rank = np.empty(len(self.sig_names), dtype=np.int64)
         sig_rank[np.argsort(np.array([",".join(sorted(f)) for f in self.sig_names]))] = np.arange(
             len(self.sig_names)
@@ -255,176 +253,25 @@ class _Pool:
         )
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a cheap, well-spread hash for tie-breaking."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-class _Constraints:
-    """Blocked and recent pairs as sorted int64 keys over pool indices."""
-
-    def __init__(
-        self, pool: _Pool, blocked: Iterable[frozenset[int]], recent: Iterable[frozenset[int]]
-    ) -> None:
-        self.n = pool.n
-        self.blocked = self._keys(pool, blocked)
-        self.recent = self._keys(pool, recent)
-        touched = np.concatenate([self.blocked, self.recent])
-        self.involved = np.zeros(pool.n, dtype=bool)
-        self.involved[touched // max(pool.n, 1)] = True
-        self.involved[touched % max(pool.n, 1)] = True
-
-    def _keys(self, pool: _Pool, pairs: Iterable[frozenset[int]]) -> np.ndarray:
-        keys = []
-        for pair in pairs:
-            idx = [pool.index[m] for m in pair if m in pool.index]
-            if len(idx) == 2:
-                a, b = idx
-                keys += [a * pool.n + b, b * pool.n + a]
-        return np.unique(np.array(keys, dtype=np.int64))
-
-    def lookup(self, keys: np.ndarray, table: np.ndarray) -> np.ndarray:
-        if table.size == 0:
-            return np.zeros(keys.shape, dtype=bool)
-        pos = np.searchsorted(table, keys).clip(max=table.size - 1)
-        return table[pos] == keys
+_mix = core._mix
+_Constraints = core.Constraints
 
 
 # --------------------------------------------------------------------------- graphs
 
 
-def _candidate_edges(
-    pool: _Pool, cons: _Constraints, idx: np.ndarray, top_k: int | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each member's top-k peers inside `idx` (all peers when top_k is None), made symmetric.
-
-    Recent partners rank below every other peer, blocked ones and self are never edges.
-    Returns pool indices (u < v) and matching weights without the non-recent bonus.
-    """
-    m = idx.size
-    empty = np.empty(0, dtype=np.int64)
-    if m < 2:
-        return empty, empty, empty
-    us, vs = [], []
-    chunk = max(1, 4_000_000 // m)
-    for start in range(0, m, chunk):
-        rows = idx[start : start + chunk]
-        w = pool.weights(rows[:, None], idx[None, :])
-        w[np.arange(rows.size), np.arange(start, start + rows.size)] = _INVALID
-        if cons.involved[rows].any():
-            keys = rows[:, None] * pool.n + idx[None, :]
-            w[cons.lookup(keys, cons.blocked)] = _INVALID
-            w[cons.lookup(keys, cons.recent) & (w != _INVALID)] -= 1 << 50
-        if top_k is None or top_k >= m - 1:
-            r, c = np.nonzero(w != _INVALID)
-        else:
-            part = np.argpartition(-w, top_k, axis=1)[:, :top_k]
-            r = np.repeat(np.arange(rows.size), top_k)
-            c = part.ravel()
-            keep = w[r, c] != _INVALID
-            r, c = r[keep], c[keep]
-        us.append(rows[r])
-        vs.append(idx[c])
-    u = np.concatenate(us)
-    v = np.concatenate(vs)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    key = np.unique(lo * pool.n + hi)
-    lo, hi = key // pool.n, key % pool.n
-    return lo, hi, pool.weights(lo, hi)
-
-
-def _solve(
-    pool: _Pool,
-    cons: _Constraints,
-    idx: np.ndarray,
-    top_k: int | None,
-    extra: tuple[np.ndarray, np.ndarray] | None = None,
-) -> list[tuple[int, int]]:
-    """Maximum-cardinality, then fewest-recent, then maximum-weight matching inside `idx`."""
-    lo, hi, w = _candidate_edges(pool, cons, idx, top_k)
-    if extra is not None and extra[0].size:
-        a, b = np.minimum(*extra), np.maximum(*extra)
-        key = np.unique(np.concatenate([lo, a]) * pool.n + np.concatenate([hi, b]))
-        lo, hi = key // pool.n, key % pool.n
-        w = pool.weights(lo, hi)
-    if lo.size == 0:
-        return []
-    recent = cons.lookup(lo * pool.n + hi, cons.recent)
-    bonus = (int(w.max()) + 1) * (idx.size // 2 + 1)
-    total = w + np.where(recent, 0, bonus)
-    pos = np.searchsorted(idx, lo), np.searchsorted(idx, hi)
-    graph = rx.PyGraph(multigraph=False)
-    graph.add_nodes_from(range(idx.size))
-    graph.add_edges_from(list(zip(pos[0].tolist(), pos[1].tolist(), total.tolist(), strict=True)))
-    found = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda x: x)
-    return sorted((int(idx[min(a, b)]), int(idx[max(a, b)])) for a, b in found)
-
-
-def _blocks(order: np.ndarray, size: int) -> list[np.ndarray]:
-    """Cut `order` into ceil(len / size) near-equal contiguous blocks of even size
-    (only the last block of an odd pool is odd)."""
-    parts = max(1, -(-order.size // size))
-    bounds = np.linspace(0, order.size, parts + 1).astype(np.int64)
-    bounds[1:-1] -= bounds[1:-1] % 2
-    return [np.sort(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
-def _valid_peers(pool: _Pool, cons: _Constraints, rows: np.ndarray) -> np.ndarray:
-    """Weights of `rows` against the whole pool, _INVALID for self and blocked."""
-    everyone = np.arange(pool.n)
-    w = pool.weights(rows[:, None], everyone[None, :])
-    w[np.arange(rows.size), rows] = _INVALID
-    w[cons.lookup(rows[:, None] * pool.n + everyone[None, :], cons.blocked)] = _INVALID
-    return w
-
-
-def _repair(
-    pool: _Pool, cons: _Constraints, pairs: list[tuple[int, int]], top_k: int
-) -> list[tuple[int, int]]:
-    """Re-solve the neighbourhood of members left unmatched, across block borders."""
-    for _ in range(2):
-        matched = np.zeros(pool.n, dtype=bool)
-        partner = np.full(pool.n, -1, dtype=np.int64)
-        for a, b in pairs:
-            matched[[a, b]] = True
-            partner[a], partner[b] = b, a
-        left = np.flatnonzero(~matched)
-        if left.size < 2:
-            return pairs
-        w = _valid_peers(pool, cons, left)
-        has_peer = (w != _INVALID).any(axis=1)
-        left, w = left[has_peer], w[has_peer]
-        if left.size < 2:
-            return pairs
-        k = min(_REPAIR_PEERS, pool.n - 1)
-        near = np.argpartition(-w, k - 1, axis=1)[:, :k]
-        near = near[np.take_along_axis(w, near, axis=1) != _INVALID]
-        near = near[matched[near]]
-        area = np.unique(np.concatenate([left, near, partner[near]]))
-        inside = np.zeros(pool.n, dtype=bool)
-        inside[area] = True
-        kept = [(a, b) for a, b in pairs if not inside[a]]
-        old = np.array([(a, b) for a, b in pairs if inside[a]], dtype=np.int64).reshape(-1, 2)
-        new = _solve(pool, cons, area, top_k, (old[:, 0], old[:, 1]))
-        if len(new) <= len(old):
-            return pairs
-        pairs = sorted(kept + new)
-    return pairs
+_candidate_edges = core.candidate_edges
+_solve = core.solve
+_blocks = core.blocks
+_valid_peers = core.valid_peers
+_repair = core.repair
 
 
 def _pairs(
     pool: _Pool, cons: _Constraints, top_k: int | None, block: int | None = None
 ) -> list[tuple[int, int]]:
     """The pair matching of a round: exact when top_k is None, else in blocks and sparse."""
-    everyone = np.arange(pool.n)
-    if top_k is None:
-        return _solve(pool, cons, everyone, None)
-    pairs: list[tuple[int, int]] = []
-    for idx in _blocks(pool.block_order(), block or _BLOCK):
-        pairs += _solve(pool, cons, idx, top_k)
-    return _repair(pool, cons, sorted(pairs), top_k)
+    return core.pairs(pool, cons, top_k, block or _BLOCK)
 
 
 # --------------------------------------------------------------------------- trios
@@ -434,6 +281,8 @@ def _form_trios(
     pool: _Pool, cons: _Constraints, pairs: list[tuple[int, int]]
 ) -> tuple[list[tuple[int, ...]], list[int]]:
     """Turn pairs into groups: split every third trio-seeking pair, attach singles."""
+    import numpy as np
+
     groups: list[tuple[int, ...]] = [tuple(p) for p in pairs]
     is_trio = np.zeros(len(groups), dtype=bool)
     arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
@@ -498,6 +347,8 @@ def _join_fit(pool: _Pool, cons: _Constraints, x: int, members: np.ndarray) -> n
     A pair holding someone x blocked is impossible; one holding a recent partner of x
     ranks below every other pair.
     """
+    import numpy as np
+
     xs = np.full(members.shape, x, dtype=np.int64)
     s = pool.scores(xs, members).sum(axis=1) / 2
     ties = pool.jitter(xs[:, 0], members[:, 0]) ^ pool.jitter(xs[:, 1], members[:, 1])
@@ -509,6 +360,8 @@ def _join_fit(pool: _Pool, cons: _Constraints, x: int, members: np.ndarray) -> n
 
 def _two_distinct(fx: np.ndarray, fy: np.ndarray) -> tuple[int, int] | None:
     """Best assignment of x and y to two different targets, or None if impossible."""
+    import numpy as np
+
     ox, oy = np.argsort(-fx, kind="stable")[:2], np.argsort(-fy, kind="stable")[:2]
     options = [(i, j) for i in ox for j in oy if i != j and fx[i] != _INVALID and fy[j] != _INVALID]
     if not options:
@@ -522,6 +375,8 @@ def _two_distinct(fx: np.ndarray, fy: np.ndarray) -> tuple[int, int] | None:
 
 def _groups(pool: _Pool, groups: list[tuple[int, ...]]) -> list[Group]:
     """Public `Group`s for pool-index tuples, sorted by members; scores in one pass."""
+    import numpy as np
+
     out: list[Group] = []
     for size in (2, 3):
         idx = np.array([g for g in groups if len(g) == size], dtype=np.int64).reshape(-1, size)
@@ -595,12 +450,16 @@ def exact_match(
 
 def compatibility(a: Profile, b: Profile, on: date) -> float:
     """Compatibility of two members on the round's date, 0..100 (weights in the module doc)."""
+    import numpy as np
+
     pool = _Pool([a, b], on, 0)
     return float(pool.scores(np.array([0]), np.array([1]))[0]) / 100
 
 
 def overlap_hours(profiles: Sequence[Profile], on: date) -> float:
     """Daily hours in which all the given members are available at once, on `on`."""
+    import numpy as np
+
     if not profiles:
         return 0.0
     together = np.logical_and.reduce([_utc_mask(p.tz, p.windows, on) for p in profiles], axis=0)

@@ -31,6 +31,7 @@ AUTO_KEYS = frozenset({
     "help-given",
     "interview-first",
     "offer",
+    "mock-first",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")

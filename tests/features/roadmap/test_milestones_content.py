@@ -38,6 +38,7 @@ AUTO_KEYS: dict[str, frozenset[str]] = {
     "help-given": frozenset({"community"}),
     "interview-first": frozenset({"jobs"}),
     "offer": frozenset({"jobs"}),
+    "mock-first": frozenset({"jobs"}),
 }
 # Triggers that only count activity inside Pivot (answers, check-ins, a meeting); the others
 # fire on a real outcome (a project published, a review received, an offer).
@@ -60,6 +61,7 @@ AUTO_WORDING: dict[str, tuple[str, ...]] = {
     "help-given": ("answer", "member", "helped"),
     "interview-first": ("interview", "stage", "apply move"),
     "offer": ("offer", "negotiat"),
+    "mock-first": ("first", "mock", "interview"),
 }
 
 REQUIRED_KEYS = {"id", "step", "title", "detail", "resource", "url"}
