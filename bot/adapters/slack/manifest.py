@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.adapters.slack.adapter import EVENTS_PATH
+from bot.adapters.slack.paths import EVENTS_PATH, REDIRECT_PATH  # noqa: F401
 from bot.config import ConfigError
 
 if TYPE_CHECKING:
