@@ -57,6 +57,7 @@ from bot.adapters.slack.pool import WorkPool
 from bot.adapters.slack.replay import ReplayGuard
 from bot.adapters.slack.sender import NotInstalled, SlackSender
 from bot.config import ConfigError
+from bot.core.db import make_engine, make_session_factory
 from bot.core.dispatch import Caller
 from bot.core.messages import Reply, error_reply
 
@@ -126,7 +127,9 @@ class SlackAdapter:
             settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         )
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
-        self.replays = ReplayGuard(app.session_factory)
+        # Its own connections: an ack never waits for a pool slot that busy workers hold.
+        self._replay_engine = make_engine(app.settings.database.url)
+        self.replays = ReplayGuard(make_session_factory(self._replay_engine))
         self.pool = WorkPool(settings.workers, settings.queue)
         bolt_logger = logging.getLogger("slack_bolt.pivot")
         if settings.oauth:
@@ -324,6 +327,8 @@ class SlackAdapter:
             await asyncio.wait(set(self._tasks), timeout=10)
         for task in list(self._tasks):
             task.cancel()
+        await self.replays.close()
+        await self._replay_engine.dispose()
 
     async def idle(self) -> None:
         """Wait until all work started by requests so far has finished."""

@@ -59,6 +59,10 @@ class ReplayGuard:
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
         return await future
 
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
     async def _flush(self) -> None:
         while self._pending:
             batch = dict(list(self._pending.items())[:MAX_BATCH])
