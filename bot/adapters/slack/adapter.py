@@ -133,6 +133,7 @@ class SlackAdapter:
         self.pool = WorkPool(settings.workers, settings.queue)
         bolt_logger = logging.getLogger("slack_bolt.pivot")
         if settings.oauth:
+            from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
             from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
             from bot.adapters.slack.manifest import bot_scopes
@@ -158,6 +159,16 @@ class SlackAdapter:
                 signing_secret=signing_secret,
                 installation_store=self.store,
                 installation_store_bot_only=True,
+                # bolt would call auth.test for every request before the ack; once per token.
+                authorize=AsyncInstallationStoreAuthorize(
+                    installation_store=self.store,
+                    client_id=settings.client_id,
+                    client_secret=settings.client_secret.get_secret_value(),
+                    logger=bolt_logger,
+                    bot_only=True,
+                    cache_enabled=True,
+                    client=self.client,
+                ),
                 oauth_settings=AsyncOAuthSettings(
                     client_id=settings.client_id,
                     client_secret=settings.client_secret.get_secret_value(),

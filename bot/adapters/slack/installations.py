@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,10 @@ from bot.core.db import insert_for
 log = logging.getLogger(__name__)
 
 STATE_TTL = timedelta(minutes=10)
+# A workspace's bot is looked up before every acknowledgement (bolt authorizes each request),
+# so it is remembered this long in each process. Uninstalling clears it at once in the process
+# that received the event; other processes notice within this time.
+BOT_CACHE_SECONDS = 60.0
 
 
 def make_cipher(key: str) -> Fernet:
@@ -67,6 +72,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         self.session_factory = session_factory
         self.client_id = client_id
         self.cipher = cipher
+        self._bots: dict[tuple[str, str, bool], tuple[Bot | None, float]] = {}
 
     @property
     def logger(self) -> logging.Logger:
@@ -104,6 +110,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                 set_={k: v for k, v in values.items() if k not in ("client_id", "enterprise_id", "team_id")},
             )
             await session.execute(stmt)
+        self._bots.clear()
         log.info(
             "Slack: installed in %s (%s)",
             installation.team_id or installation.enterprise_id,
@@ -116,6 +123,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         async with self.session_factory() as session, session.begin():
             await session.execute(delete(SlackInstallation).where(*self._where(enterprise_id, team_id)))
+        self._bots.clear()
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
@@ -182,8 +190,17 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         self, *, enterprise_id: str | None, team_id: str | None,
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
+        key = (enterprise_id or "", team_id or "", bool(is_enterprise_install))
+        cached = self._bots.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         found = await self._row(enterprise_id, team_id, is_enterprise_install)
-        return Bot(**self._common(*found)) if found else None
+        bot = Bot(**self._common(*found)) if found else None
+        if len(self._bots) > 10_000:
+            self._bots.clear()
+        self._bots[key] = (bot, now + (BOT_CACHE_SECONDS if bot else 5.0))
+        return bot
 
     async def async_find_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
