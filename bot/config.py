@@ -63,6 +63,9 @@ class DiscordSettings(BaseModel):
     application_id: str | None = None
     shard_ids: list[int] | None = None
     shard_count: int | None = None
+    # Register the slash commands at start when their definition changed (a hash is kept in
+    # the database, so unchanged restarts and extra shard processes don't register again).
+    sync_commands: bool = True
 
 
 class SlackSettings(BaseModel):

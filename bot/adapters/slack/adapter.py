@@ -60,6 +60,7 @@ from bot.config import ConfigError
 from bot.core.db import make_engine, make_session_factory
 from bot.core.dispatch import Caller
 from bot.core.messages import Reply, error_reply
+from bot.core.outbox import community_removed
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -393,6 +394,13 @@ class SlackAdapter:
     async def _forget_workspace(self, enterprise_id: str | None, team_id: str | None) -> None:
         assert self.store is not None
         await self.store.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        if team_id:
+            async with self.app.session_factory() as session, session.begin():
+                await community_removed(
+                    session, PLATFORM, team_id, now=self.app.clock.now(),
+                    reason="Pivot was uninstalled from this Slack workspace; install it again "
+                    "to resume posts",
+                )
         self._clients.pop(("", team_id or ""), None)
         self.profiles = {k: p for k, p in self.profiles.items() if k[0] != team_id}
         log.info("Slack: workspace %s removed Pivot; its scheduled posts stop", team_id or enterprise_id)

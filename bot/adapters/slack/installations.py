@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters.slack.models import SlackInstallation, SlackOAuthState
 from bot.config import ConfigError
 from bot.core.db import insert_for
+from bot.core.outbox import community_returned
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                 set_={k: v for k, v in values.items() if k not in ("client_id", "enterprise_id", "team_id")},
             )
             await session.execute(stmt)
+            if values["team_id"]:
+                await community_returned(session, "slack", values["team_id"])
         self._bots.clear()
         log.info(
             "Slack: installed in %s (%s)",

@@ -23,7 +23,8 @@ from bot.app import App
 from bot.config import ConfigError, Settings
 from bot.core.clock import ManualClock
 from bot.core.messages import Reply
-from bot.core.outbox import Delivery, PermanentDeliveryError, Target
+from bot.core.outbox import Delivery, OutboxMessage, PermanentDeliveryError, Target, enqueue
+from bot.core.tenancy import Community, ensure_community
 from tests.adapters.slack.conftest import SIGNING_SECRET, SlackHarness, make_probe
 from tests.fakes.slack import CLIENT_ID, CLIENT_SECRET, FakeSlack
 
@@ -153,6 +154,11 @@ async def test_uninstalling_removes_the_installation_and_stops_posts_there(
     fake.install_code("code-3", team_id="T0SECOND", team_name="Second team", bot_token="xoxb-second")
     assert (await install(slack, "code-3")).status == 200
 
+    async with slack.app.session_factory() as session:
+        community = await ensure_community(session, "slack", "T0SECOND", "second")
+        await enqueue(session, community, Target.in_channel("C0DAILY"), Reply(text="Tomorrow"),
+                      dedupe_key="challenge:tomorrow", now=slack.app.clock.now())
+        await session.commit()
     body = json.dumps(
         {
             "token": "deprecated",
@@ -171,6 +177,9 @@ async def test_uninstalling_removes_the_installation_and_stops_posts_there(
 
     async with slack.app.session_factory() as session:
         assert (await session.execute(select(SlackInstallation))).first() is None
+        pending = (await session.execute(select(OutboxMessage))).scalar_one()
+        assert await session.scalar(select(Community.removed_at)) is not None
+    assert pending.status == "failed" and "uninstalled" in (pending.last_error or "")
     with pytest.raises(PermanentDeliveryError, match="not installed in Slack workspace T0SECOND"):
         await slack.adapter.sender.deliver(delivery("T0SECOND"))
     assert fake.calls_to("chat.postMessage") == []
