@@ -349,7 +349,8 @@ class SlackAdapter:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """A small task outside the pool (busy answers, opening a form): no database work."""
+        """A small tracked task outside the pool: busy answers, failure reports, and the rare
+        uninstall, which must not be refused for a full queue."""
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -451,13 +452,16 @@ class SlackAdapter:
 
             @bolt.event("app_uninstalled")
             async def on_uninstalled(body: dict[str, Any]) -> None:
-                await self._forget_workspace(body.get("enterprise_id"), body.get("team_id"))
+                # Not through the pool: a full queue must not lose an uninstall.
+                forget = self._forget_workspace(body.get("enterprise_id"), body.get("team_id"))
+                self._spawn(self._guard(forget, None))
 
             @bolt.event("tokens_revoked")
             async def on_revoked(body: dict[str, Any]) -> None:
                 tokens = (body.get("event") or {}).get("tokens") or {}
                 if tokens.get("bot"):  # user tokens: Pivot keeps none
-                    await self._forget_workspace(body.get("enterprise_id"), body.get("team_id"))
+                    forget = self._forget_workspace(body.get("enterprise_id"), body.get("team_id"))
+                    self._spawn(self._guard(forget, None))
 
     async def _busy(
         self, team_id: str, response_url: str | None, channel: str | None, user: str | None
