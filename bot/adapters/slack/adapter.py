@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
@@ -197,11 +198,16 @@ class SlackAdapter:
                 logger=bolt_logger,
             )
 
+            self._sender_single = sender_client
+
             async def single(team_id: str) -> AsyncWebClient:
                 return sender_client
 
             self.sender = SlackSender(single)
         self.profiles: dict[tuple[str, str], Profile] = {}
+        # One connection pool for every Web API and response_url call (slack_sdk otherwise
+        # opens a new session, and a new connection, per call); made once a loop runs.
+        self._http: aiohttp.ClientSession | None = None
         self.port: int | None = None
         self.bot_user_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -215,9 +221,19 @@ class SlackAdapter:
         await self.open()
         await asyncio.Event().wait()  # serve until cancelled
 
+    def _shared_session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession()
+            self.client.session = self._http
+            single = getattr(self, "_sender_single", None)
+            if single is not None:
+                single.session = self._http
+        return self._http
+
     async def open(self) -> None:
         """Check the token, then start receiving: Socket Mode when an app token is set, else
         the HTTP endpoint."""
+        self._shared_session()
         await self.check_token()
         self.pool.start()
         if self.settings.app_token is not None:
@@ -263,6 +279,7 @@ class SlackAdapter:
 
     async def open_http(self) -> int:
         """Bind the HTTP endpoint (port 0 picks a free one) and return the port."""
+        self._shared_session()
         web_app = web.Application()
         web_app.add_routes(slack_routes(self))
         self._runner = web.AppRunner(web_app, access_log=None)
@@ -302,6 +319,12 @@ class SlackAdapter:
         if not isinstance(parsed, dict):
             log.warning("Slack: refused a signed request whose body is not a Slack payload")
             return web.Response(status=400, text="malformed body")
+        if request.headers.get("X-Slack-Retry-Num"):
+            # Acknowledged before (we ack before any work), so this copy is dropped.
+            log.info("Slack: ignoring a retried delivery (attempt %s)", request.headers["X-Slack-Retry-Num"])
+            return web.Response(status=200, text="")
+        if parsed.get("command") == self.settings.command and isinstance(parsed.get("team_id"), str):
+            return self._ack_command(parsed)
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,
@@ -314,6 +337,16 @@ class SlackAdapter:
             log.debug("Slack: request handling traceback", exc_info=True)
             return web.Response(status=400, text="malformed request")
         return await to_aiohttp_response(bolt_response)
+
+    def _ack_command(self, body: dict[str, Any]) -> web.Response:
+        """The slash command, answered here rather than through bolt's listener chain: the ack
+        is the HTTP response itself, sent without waiting for anything (bolt's own path polls
+        for the listener's ack every 10 ms). The work is queued, or the answer is "busy"."""
+        response_url = body.get("response_url")
+        if not self._queue(lambda: self._command(body), response_url):
+            log.info("Slack: work queue full; answered busy")
+            return web.json_response({"text": BUSY, "response_type": "ephemeral"})
+        return web.Response(status=200, text="")
 
     async def handle_install(self, request: web.Request) -> web.Response:
         """GET /slack/install: a fresh OAuth state, then off to Slack's authorize page."""
@@ -341,6 +374,9 @@ class SlackAdapter:
             task.cancel()
         await self.replays.close()
         await self._replay_engine.dispose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def idle(self) -> None:
         """Wait until all work started by requests so far has finished."""
@@ -386,8 +422,9 @@ class SlackAdapter:
                 f"Pivot is not installed in Slack workspace {team_id} (uninstalled, or its "
                 "token was revoked)"
             )
-        client = AsyncWebClient(token=bot.bot_token, base_url=self.base_url)
-        sender = AsyncWebClient(token=bot.bot_token, base_url=self.base_url)
+        session = self._shared_session()
+        client = AsyncWebClient(token=bot.bot_token, base_url=self.base_url, session=session)
+        sender = AsyncWebClient(token=bot.bot_token, base_url=self.base_url, session=session)
         sender.retry_handlers = []
         self._clients[("", team_id)] = (client, sender, now + INSTALL_TTL_SECONDS)
         return client, sender
@@ -482,6 +519,15 @@ class SlackAdapter:
             await work
         except NotInstalled as exc:
             log.warning("Slack: %s", exc)
+            if response_url:
+                reply = error_reply(
+                    f"Pivot is not installed in this workspace. Ask an admin to add it: "
+                    f"{self.settings.public_url or ''}{INSTALL_PATH}"
+                )
+                try:
+                    await self._answer("", reply, response_url=response_url, channel=None, user=None)
+                except Exception as answer_exc:
+                    log.warning("Slack: could not say so (%s)", type(answer_exc).__name__)
         except Exception:
             log.exception("Slack: handling a request failed")
             if response_url:
@@ -732,7 +778,7 @@ class SlackAdapter:
                 log.warning("Slack: image upload failed: %s", exc)
         parts = render.messages(reply, file_id)
         if response_url:
-            webhook = AsyncWebhookClient(response_url)
+            webhook = AsyncWebhookClient(response_url, session=self._shared_session())
             response_type = "ephemeral" if reply.ephemeral else "in_channel"
             for index, part in enumerate(parts):
                 result = await webhook.send(
