@@ -91,6 +91,34 @@ async def _serve_pivot(api_url: str, database_url: str, workers: int = 8) -> Non
     await asyncio.Event().wait()
 
 
+async def _serve_fake() -> None:
+    """The fake Slack (Web API + response_url) in its own process, plus GET /count: how many
+    replies arrived so far."""
+    from aiohttp import web
+
+    from tests.fakes.slack import FakeSlack
+
+    async with FakeSlack(team_id="T0BENCH") as fake:
+        for n in range(MEMBERS):
+            fake.add_user(f"U{n:04d}", name=f"member{n}")
+
+        async def count(request: web.Request) -> web.Response:
+            return web.json_response(len(fake.responses))
+
+        app = web.Application()
+        app.router.add_get("/count", count)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        print(fake.port, runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+
+async def _replies(count_url: str) -> int:
+    async with aiohttp.ClientSession() as session, session.get(count_url) as response:
+        return int(await response.json())
+
+
 # --- the load ---------------------------------------------------------------------------------------
 
 
@@ -99,7 +127,9 @@ async def _start(
 ) -> tuple[asyncio.subprocess.Process, int]:
     command = ["-m", "bench.slack_acks", "--serve", kind, "--api-url", api_url,
                "--database-url", database_url, "--workers", str(workers)]
-    if kind == "pivot" and os.environ.get("PIVOT_BENCH_PROFILE"):
+    if kind == "fake":
+        command = ["-m", "bench.slack_acks", "--serve", "fake"]
+    elif kind == "pivot" and os.environ.get("PIVOT_BENCH_PROFILE"):
         command = [os.environ["PIVOT_BENCH_PROFILE"], api_url, database_url]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command,
@@ -110,7 +140,7 @@ async def _start(
     line = await asyncio.wait_for(process.stdout.readline(), 60)
     if not line:
         raise SystemExit(f"the {kind} server did not start")
-    return process, int(line)
+    return process, int(line.split()[0])
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
@@ -211,39 +241,45 @@ async def _drop(name: str) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from tests.fakes.slack import FakeSlack
-
     database_url, dropped = await _database(args.sqlite)
     results: dict[str, list[tuple[float, float, float]]] = {"bolt": [], "pivot": []}
     replies: list[float] = []
     busy_total = 0
+    fake_process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.slack_acks", "--serve", "fake", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert fake_process.stdout is not None
+    fake_port, count_port = map(int, (await fake_process.stdout.readline()).split())
+    api_url = f"http://127.0.0.1:{fake_port}/api/"
+    response_url = f"http://127.0.0.1:{fake_port}/response/r"
+    count_url = f"http://127.0.0.1:{count_port}/count"
     try:
-        async with FakeSlack(team_id="T0BENCH") as fake:
-            for n in range(MEMBERS):
-                fake.add_user(f"U{n:04d}", name=f"member{n}")
-            for round_ in range(args.rounds):
-                for kind in ("bolt", "pivot"):
-                    process, port = await _start(kind, fake.base_url, database_url, args.workers)
-                    try:
-                        tag = f"{kind}{round_}"
-                        bodies = _bodies(args.requests, fake.response_url("r"), tag)
-                        before = len(fake.responses)
-                        started = time.perf_counter()
-                        elapsed, latencies, busy = await _load(port, bodies, args.concurrency)
-                        results[kind].append(
-                            (args.requests / elapsed, _p(latencies, 50), _p(latencies, 99))
-                        )
-                        if kind == "pivot":
-                            busy_total += busy
-                            expected = args.requests - busy
-                            await fake.wait_for(
-                                lambda b=before, e=expected: len(fake.responses) - b >= e,
-                                within=600,
-                            )
-                            replies.append(expected / (time.perf_counter() - started))
-                    finally:
-                        await _stop(process)
+        for round_ in range(args.rounds):
+            for kind in ("bolt", "pivot"):
+                process, port = await _start(kind, api_url, database_url, args.workers)
+                try:
+                    tag = f"{kind}{round_}"
+                    bodies = _bodies(args.requests, response_url, tag)
+                    before = await _replies(count_url)
+                    started = time.perf_counter()
+                    elapsed, latencies, busy = await _load(port, bodies, args.concurrency)
+                    results[kind].append(
+                        (args.requests / elapsed, _p(latencies, 50), _p(latencies, 99))
+                    )
+                    if kind == "pivot":
+                        busy_total += busy
+                        expected = args.requests - busy
+                        deadline = time.perf_counter() + 600
+                        while await _replies(count_url) - before < expected:
+                            if time.perf_counter() > deadline:
+                                raise SystemExit("replies did not all arrive within 10 minutes")
+                            await asyncio.sleep(0.05)
+                        replies.append(expected / (time.perf_counter() - started))
+                finally:
+                    await _stop(process)
     finally:
+        await _stop(fake_process)
         if dropped:
             await _drop(dropped)
 
@@ -274,11 +310,13 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
     parser.add_argument("--workers", type=int, default=8, help="Pivot's slack.workers")
-    parser.add_argument("--serve", choices=["bolt", "pivot"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["bolt", "pivot", "fake"], help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve == "bolt":
+    if args.serve == "fake":
+        asyncio.run(_serve_fake())
+    elif args.serve == "bolt":
         asyncio.run(_serve_bolt(args.api_url))
     elif args.serve == "pivot":
         asyncio.run(_serve_pivot(args.api_url, args.database_url, args.workers))

@@ -5,23 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 log = logging.getLogger("bot")
-
-QUIET_LIBRARIES = ("discord", "discord.http", "discord.gateway", "slack_sdk", "slack_bolt",
-                   "apscheduler", "alembic.runtime.plugins", "alembic.runtime.migration", "aiosqlite", "httpx", "httpcore", "asyncio")
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
+T = TypeVar("T")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -30,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no Discord or Slack token configured, `run` opens the console chat on SQLite.",
     )
     parser.add_argument("--config", help="path to config.toml (default: $PIVOT_CONFIG or ./config.toml)")
+    parser.add_argument("--debug", action="store_true",
+                        help="log at DEBUG and show tracebacks for configuration problems")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot: every platform with a token, else the console")
@@ -41,11 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--no-migrate", action="store_true", help="don't apply pending database migrations")
     console.add_argument("--as", dest="member", help="your member name (default: [console] member)")
 
-    db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("revision", nargs="?", help="target revision (upgrade: head; downgrade: -1)")
+    db = sub.add_parser("db", help="database migrations and backups")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current", "backup"])
+    db.add_argument("revision", nargs="?",
+                    help="upgrade/downgrade: target revision (upgrade: head; downgrade: -1); backup: the file to write")
+    db.add_argument("--yes", action="store_true", help="downgrade without asking (scripts)")
 
     sub.add_parser("commands", help="list every command with its usage")
+
+    health = sub.add_parser("healthcheck", help="exit 0 when the running Pivot answers on its HTTP "
+                                                 "server (the container's health check)")
+    health.add_argument("--ready", action="store_true",
+                        help="ask /readyz (database, platforms, scheduler, outbox) instead of /healthz")
 
     discord_commands = sub.add_parser("discord-commands",
                                       help="print the Discord application-command JSON (--sync registers it)")
@@ -70,12 +75,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pivot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.logging.level)
+    level = "DEBUG" if args.debug else settings.logging.level
+    configure_logging(level, fmt=settings.logging.format, secrets=settings.secret_values())
     command = args.command or "run"
     if command == "db":
-        return _db(settings, args.action, args.revision)
+        return _db(settings, args.action, args.revision, yes=args.yes, debug=args.debug)
     if command == "commands":
         return _list_commands(settings)
+    if command == "healthcheck":
+        return _healthcheck(settings, ready=args.ready)
     if command in ("discord-commands", "discord-invite"):
         from bot.adapters.discord import cli
 
@@ -98,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                               or not all(0 <= i < discord.shard_count for i in discord.shard_ids)):
         print("pivot: --shard-ids needs --shard-count, and each id must be below it", file=sys.stderr)
         return 2
+    if command == "run" and not settings.has_platform and not sys.stdin.isatty():
+        print("pivot: no platform configured: set PIVOT_DISCORD_TOKEN or PIVOT_SLACK_BOT_TOKEN, "
+              "or run `console`", file=sys.stderr)
+        return 2
     try:
         return asyncio.run(_serve(settings, console=command == "console",
                                   migrate=not getattr(args, "no_migrate", False),
@@ -107,18 +119,124 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:  # a platform adapter found its settings incomplete
         print(f"pivot: {exc}", file=sys.stderr)
         return 2
+    except DatabaseProblem as exc:
+        print(f"pivot: {exc}", file=sys.stderr)
+        if args.debug:
+            raise
+        return 2
 
 
-def _db(settings: Settings, action: str, revision: str | None) -> int:
+def stop_on_signals(task: asyncio.Task[object] | None) -> None:
+    """SIGTERM (docker stop, systemd) and SIGINT both cancel the serving task, whose wind-down
+    lets running ticks and in-flight sends finish before the adapters close."""
+    if task is None:
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, task.cancel)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            pass
+
+
+class DatabaseProblem(Exception):
+    """The database can't be used: one line that says why (password masked)."""
+
+
+def _db(settings: Settings, action: str, revision: str | None, *, yes: bool, debug: bool) -> int:
+    try:
+        return asyncio.run(_db_async(settings, action, revision, yes=yes))
+    except DatabaseProblem as exc:
+        print(f"pivot: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        return 2
+
+
+async def _db_async(settings: Settings, action: str, revision: str | None, *, yes: bool) -> int:
     from bot import migrate
 
+    url = settings.database.url
+    if action == "backup":
+        if not revision:
+            print("pivot: say where to write the backup: python -m bot db backup PATH", file=sys.stderr)
+            return 2
+        target = Path(revision)
+        if url.startswith("sqlite"):
+            await _checked(url, migrate.current_revision(url))
+            migrate.backup_sqlite(url, target)
+            print(f"Backed up {migrate.masked(url)} to {target} (restore: stop Pivot, copy it back).")
+            return 0
+        print("PostgreSQL is backed up with its own tool, consistent while Pivot runs:\n"
+              f"  {migrate.pg_dump_command(url, target)}\n"
+              "Restore with pg_restore --clean --dbname=… (see docs/deploy.md).")
+        return 2
+    if action == "current":
+        current = await _checked(url, migrate.current_revision(url))
+        pending = await _checked(url, migrate.pending_steps(url))
+        print(f"database {migrate.masked(url)} is at {current or 'an empty schema'}"
+              + (f"; {len(pending)} migration(s) pending" if pending else " (up to date)"))
+        return 0
     if action == "upgrade":
-        migrate.upgrade(settings.database.url, revision or "head")
-    elif action == "downgrade":
-        migrate.downgrade(settings.database.url, revision or "-1")
-    else:
-        migrate.current(settings.database.url)
+        steps = await _checked(url, migrate.pending_steps(url))
+        for step in steps:
+            print(f"applying {step.revision}: {step.title}")
+        await _checked(url, migrate.upgrade_async(url, revision or "head"))
+        print("up to date" if not steps else f"applied {len(steps)} migration(s)")
+        return 0
+    steps = await _checked(url, migrate.downgrade_steps(url, revision or "-1"))
+    if not steps:
+        print("nothing to downgrade")
+        return 0
+    print("This downgrade undoes:")
+    for step in steps:
+        drops = f" — DROPS {', '.join(step.drops)} and everything in them" if step.drops else ""
+        print(f"  {step.revision}: {step.title}{drops}")
+    if not yes:
+        if not sys.stdin.isatty():
+            print("pivot: refusing to downgrade without confirmation: add --yes", file=sys.stderr)
+            return 2
+        answer = await asyncio.to_thread(
+            input, "Take a backup first (python -m bot db backup PATH). Type 'yes' to continue: ")
+        if answer.strip().lower() != "yes":
+            print("Nothing changed.")
+            return 1
+    await _checked(url, migrate.downgrade_async(url, revision or "-1"))
+    print("downgraded")
     return 0
+
+
+async def _checked(url: str, work: Awaitable[T]) -> T:
+    """Run database work; a refused connection or a newer schema becomes one DatabaseProblem line."""
+    from bot import migrate
+
+    try:
+        return await work
+    except migrate.DatabaseNewer as exc:
+        raise DatabaseProblem(str(exc)) from exc
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseProblem(migrate.describe_connect_error(url, exc)) from exc
+    except Exception as exc:  # asyncpg's own errors (wrong password, unknown database)
+        if exc.__class__.__module__.startswith("asyncpg"):
+            raise DatabaseProblem(migrate.describe_connect_error(url, exc)) from exc
+        raise
+
+
+def _healthcheck(settings: Settings, *, ready: bool) -> int:
+    import urllib.error
+    import urllib.request
+
+    host = "127.0.0.1" if settings.http.host in ("0.0.0.0", "::", "") else settings.http.host
+    url = f"http://{host}:{settings.http.bind_port}{'/readyz' if ready else '/healthz'}"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:  # noqa: S310 (our own server)
+            print(f"{url}: {response.status}")
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(f"{url}: {exc.code} {exc.read().decode(errors='replace')[:500]}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{url}: {exc}", file=sys.stderr)
+    return 1
 
 
 def _list_commands(settings: Settings) -> int:
@@ -144,13 +262,21 @@ def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: st
 
 
 async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None) -> int:
+    from bot import migrate as migrations
     from bot.adapters.console import ConsoleAdapter
     from bot.app import App, PlatformsDown, platform_adapters
     from bot.core.clock import OffsetClock
     from bot.migrate import upgrade_async
 
+    url = settings.database.url
+    pending = await _checked(url, migrations.pending_steps(url))
     if migrate:
-        await upgrade_async(settings.database.url)
+        for step in pending:
+            log.info("applying migration %s: %s", step.revision, step.title)
+        await _checked(url, upgrade_async(url))
+    elif pending:
+        log.warning("%d migration(s) pending and --no-migrate given: run `python -m bot db upgrade`",
+                    len(pending))
     if console or not settings.has_platform:
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")
@@ -159,8 +285,12 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     else:
         app = App(settings)
         adapters = platform_adapters(app)
+    stop_on_signals(asyncio.current_task())
     try:
         await app.serve(adapters)
+    except asyncio.CancelledError:
+        log.info("stopping on signal: finished the work in flight")
+        return 0
     except PlatformsDown as exc:
         print(f"pivot: could not serve any platform — {exc}", file=sys.stderr)
         return 1

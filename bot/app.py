@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
+from bot.adapters.web import WebServer
+from bot.adapters.web.health import health_routes
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
@@ -63,6 +65,11 @@ class App:
         self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
                                      resources=self.resources, after_commit=self.outbox.wake)
         self.prefixes: dict[str, str] = {}
+        # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
+        self.web = WebServer(settings.http)
+        self.web.add_routes(health_routes(self))
+        # The adapters `serve` runs (for readiness).
+        self.adapters: list[Adapter] = []
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
@@ -81,8 +88,11 @@ class App:
         (token refused, network down) is logged in one line and the others keep serving; when
         every adapter has failed, `PlatformsDown` says why.
         """
+        self.adapters = list(adapters)
         for adapter in adapters:
             self.attach(adapter)
+        if self.web.wanted:
+            await self.web.start()
         outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
         self.scheduler.start()
         tasks = [asyncio.create_task(a.start(), name=a.platform) for a in adapters]
@@ -121,9 +131,11 @@ class App:
         await asyncio.gather(*tasks, return_exceptions=True)
         for adapter in adapters:
             await adapter.close()
+        await self.web.close()
 
     async def close(self) -> None:
         await self.scheduler.drain(SHUTDOWN_GRACE_SECONDS)
+        await self.web.close()
         for resource in self.resources.values():
             closer = getattr(resource, "aclose", None)
             if closer is not None:

@@ -12,7 +12,7 @@ import os
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -109,10 +109,35 @@ class SlackSettings(BaseModel):
         return value
 
 
+DEFAULT_HTTP_PORT = 3000
+
+
 class HttpSettings(BaseModel):
-    host: str = "0.0.0.0"
+    # Loopback by default: /metrics and /readyz are not for the internet. Set 0.0.0.0 (the
+    # Docker image does) behind a reverse proxy or a private network.
+    host: str = "127.0.0.1"
+    # Setting it (PIVOT_HTTP_PORT) starts Pivot's HTTP server in every mode; without it the
+    # server runs only when Slack is in HTTP mode or public_url is set, on 3000.
     # 0 lets the OS pick a free port (the tests do this).
-    port: int = Field(default=3000, ge=0, le=65535)
+    port: int | None = Field(default=None, ge=0, le=65535)
+    # Where people reach this server from outside (https://pivot.example.org): links to
+    # public pages are built from it.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://)")
+        return value.rstrip("/") if value else value
+
+    @property
+    def configured(self) -> bool:
+        return self.port is not None or self.public_url is not None
+
+    @property
+    def bind_port(self) -> int:
+        return DEFAULT_HTTP_PORT if self.port is None else self.port
 
 
 class KaggleSettings(BaseModel):
@@ -153,8 +178,17 @@ class ConsoleSettings(BaseModel):
     community: str = "Local study group"
 
 
+class HealthSettings(BaseModel):
+    # /readyz turns 503 when the oldest due outbox row has waited longer than this …
+    outbox_stuck_seconds: float = Field(default=900.0, gt=0)
+    # … or when no scheduled tick has finished for this long.
+    tick_stale_seconds: float = Field(default=300.0, gt=0)
+
+
 class LoggingSettings(BaseModel):
     level: str = "INFO"
+    # "text" for people, "json" for log collectors (one JSON object per line).
+    format: Literal["text", "json"] = "text"
 
     @field_validator("level")
     @classmethod
@@ -195,7 +229,9 @@ class _KaggleEnvSource(PydanticBaseSettingsSource):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PIVOT_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid"
+        env_prefix="PIVOT_", env_nested_delimiter="_", env_nested_max_split=1, extra="forbid",
+        # An empty variable (PIVOT_DISCORD_TOKEN= in an .env file) means "not set".
+        env_ignore_empty=True,
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -208,6 +244,7 @@ class Settings(BaseSettings):
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -221,6 +258,23 @@ class Settings(BaseSettings):
         # Highest priority first: explicit init values, PIVOT_* env, KAGGLE_* env, config.toml.
         return (init_settings, env_settings, _KaggleEnvSource(settings_cls),
                 _TomlSource(settings_cls, _PENDING_TOML))
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (tokens, keys, the database password), for log redaction."""
+        values = []
+        for section, key in SECRET_KEYS:
+            value = getattr(getattr(self, section), key, None)
+            if isinstance(value, SecretStr):
+                values.append(value.get_secret_value())
+        from sqlalchemy.engine import make_url
+
+        try:
+            password = make_url(self.database.url).password
+        except Exception:
+            password = None
+        if password:
+            values.append(str(password))
+        return values
 
     @property
     def has_platform(self) -> bool:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import re
+import socket
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.db import make_engine
@@ -69,3 +77,131 @@ async def downgrade_async(url: str, revision: str) -> None:
         await _with_connection(engine, "downgrade", revision)
     finally:
         await engine.dispose()
+
+
+# --- what a change will do, before it is done ---------------------------------------------------
+
+
+class DatabaseNewer(Exception):
+    """The database carries a revision this code does not know: it was migrated by a newer Pivot."""
+
+
+@dataclass(frozen=True)
+class Step:
+    revision: str
+    title: str
+    drops: tuple[str, ...] = ()
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+
+
+async def current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+def _title(revision: Script) -> str:
+    return (revision.doc or "").strip().splitlines()[0] if revision.doc else revision.revision
+
+
+async def pending_steps(url: str) -> list[Step]:
+    """The revisions `upgrade` would apply, oldest first. DatabaseNewer when the database is ahead."""
+    script = _script()
+    current = await current_revision(url)
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise DatabaseNewer(
+            f"the database is at revision {current}, which this Pivot does not know (its newest is "
+            f"{script.get_current_head()}): it was upgraded by a newer Pivot. Run that version, "
+            "or restore a backup taken before the upgrade."
+        )
+    steps = list(script.iterate_revisions(script.get_current_head(), current))
+    return [Step(r.revision, _title(r)) for r in reversed(steps)]
+
+
+_DROP_RE = re.compile(r"drop_table\(\s*[\"'](\w+)[\"']")
+
+
+async def downgrade_steps(url: str, target: str) -> list[Step]:
+    """The revisions `downgrade target` would undo, newest first, with the tables each drops."""
+    script = _script()
+    current = await current_revision(url)
+    if current is None:
+        return []
+    if target.startswith("-") and target[1:].isdigit():
+        chain = list(script.iterate_revisions(current, "base"))
+        undo = chain[: int(target[1:])]
+    else:
+        stop = None if target == "base" else target
+        undo = [r for r in script.iterate_revisions(current, stop or "base") if r.revision != stop]
+    steps = []
+    for revision in undo:
+        source = inspect.getsource(revision.module.downgrade)
+        steps.append(Step(revision.revision, _title(revision), tuple(_DROP_RE.findall(source))))
+    return steps
+
+
+def backup_sqlite(url: str, path: Path) -> None:
+    """A consistent copy of a SQLite database, even while Pivot writes to it (the backup API)."""
+    source_path = make_url(url).database
+    if not source_path:
+        raise ValueError("an in-memory SQLite database cannot be backed up")
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def pg_dump_command(url: str, path: Path) -> str:
+    parsed = make_url(url)
+    parts = ["pg_dump", "--format=custom", f"--file={path}"]
+    if parsed.host:
+        parts.append(f"--host={parsed.host}")
+    if parsed.port:
+        parts.append(f"--port={parsed.port}")
+    if parsed.username:
+        parts.append(f"--username={parsed.username}")
+    parts.append(parsed.database or "")
+    prefix = "PGPASSWORD=… " if parsed.password else ""
+    return prefix + " ".join(parts)
+
+
+def masked(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unparsable database URL)"
+
+
+def describe_connect_error(url: str, exc: BaseException) -> str:
+    """One line that says why the database could not be opened, without the password."""
+    parsed = make_url(url)
+    where = masked(url)
+    name = exc.__class__.__name__
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else name
+    lowered = f"{name} {message}".lower()
+    if "password" in lowered or "authentication" in lowered:
+        why = f"the server refused user '{parsed.username}' (wrong password or user)"
+    elif "does not exist" in lowered and "database" in lowered:
+        why = f"database '{parsed.database}' does not exist on the server (create it first)"
+    elif isinstance(exc, ConnectionRefusedError) or "refused" in lowered or "connect call failed" in lowered:
+        why = f"nothing accepts connections at {parsed.host}:{parsed.port or 5432}"
+    elif isinstance(exc, socket.gaierror) or "name or service not known" in lowered or "nodename" in lowered:
+        why = f"host '{parsed.host}' cannot be resolved"
+    elif "unable to open database file" in lowered:
+        why = "the SQLite file's folder does not exist or is not writable"
+    else:
+        why = message
+    return f"cannot open the database {where}: {why}"

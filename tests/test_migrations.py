@@ -54,3 +54,18 @@ async def test_up_down_up(database_url: str) -> None:
 def test_revisions_form_one_line() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
     assert len(script.get_heads()) == 1, "migrations must form a single line (one head)"
+
+
+def test_file_names_follow_the_chain() -> None:
+    """NNNN_name.py holds revision NNNN, whose parent is NNNN-1: reading the folder in order is
+    reading the history in order."""
+    from pathlib import Path
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    chain = list(reversed(list(script.walk_revisions())))
+    for position, revision in enumerate(chain, start=1):
+        name = Path(revision.path).name
+        assert revision.revision == f"{position:04d}", f"{name}: revision {revision.revision}, expected {position:04d}"
+        assert name.startswith(f"{position:04d}_"), f"{name} does not start with {position:04d}_"
+        expected_parent = None if position == 1 else f"{position - 1:04d}"
+        assert revision.down_revision == expected_parent, f"{name} revises {revision.down_revision}"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core.errors import InvalidInput
+from bot.core.text import clean_text
 
 if TYPE_CHECKING:
     from bot.core.context import Context
@@ -206,10 +207,32 @@ class Command:
         return " ".join([self.name, *(p.usage() for p in self.params)])
 
 
+Audience = Callable[["Context", "ActionRequest"], Awaitable[bool]]
+
+
+async def ANYONE(_ctx: Context, _req: ActionRequest) -> bool:
+    """A button on a public post: every member of the community may press it."""
+    return True
+
+
+def owner(index: int = 0) -> Audience:
+    """The button's argument `index` is the id of the one member it is addressed to."""
+
+    async def is_owner(ctx: Context, req: ActionRequest) -> bool:
+        return len(req.args) > index and req.args[index] == str(ctx.member.id)
+
+    return is_owner
+
+
+NOT_YOURS = "This isn't yours to answer."
+
+
 @dataclass(frozen=True)
 class Action:
     id: str
     handler: ActionHandler
+    # Who may press it: checked by the dispatcher before the handler runs (see ANYONE, owner()).
+    audience: Audience
     admin: bool = False
     slow: bool = False
 
@@ -247,12 +270,14 @@ class CommandGroup:
 
         return register
 
-    def action(self, name: str, *, admin: bool = False, slow: bool = False
+    def action(self, name: str, *, audience: Audience, admin: bool = False, slow: bool = False
                ) -> Callable[[ActionHandler], ActionHandler]:
+        """A button, select or form submit. `audience` says who may act on it (every action
+        declares it: `ANYONE` for public posts, `owner(i)`, or an async predicate)."""
         full = f"{self.name}.{name}"
 
         def register(handler: ActionHandler) -> ActionHandler:
-            self.actions[full] = Action(full, handler, admin=admin, slow=slow)
+            self.actions[full] = Action(full, handler, audience, admin=admin, slow=slow)
             return handler
 
         return register
@@ -354,12 +379,10 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
     if param.kind is Kind.CHANNEL:
         return parse_channel(str(raw), label)
     text = raw if isinstance(raw, str) else str(raw)
-    text = text.strip()
+    text = clean_text(text, label=label, max_length=param.max_length if param.kind is Kind.TEXT else 200)
     if param.kind is Kind.TEXT:
         if not text:
             raise InvalidInput(f"{label} can't be empty.")
-        if len(text) > param.max_length:
-            raise InvalidInput(f"{label} is too long ({len(text)} characters; at most {param.max_length}).")
         return text
     if param.kind is Kind.INTEGER:
         if isinstance(raw, bool) or not re.fullmatch(r"[-+]?#?\d{1,12}", text):

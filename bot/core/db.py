@@ -6,6 +6,7 @@ Nothing here runs at import time: `app.py` and the tests build engines.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -73,7 +74,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    # SQL parameters carry members' text: shown only when logging at DEBUG.
+    kwargs: dict[str, Any] = {"echo": echo,
+                              "hide_parameters": not logging.getLogger().isEnabledFor(logging.DEBUG)}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     else:

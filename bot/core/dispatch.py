@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.commands import (
+    NOT_YOURS,
     ActionRequest,
     Call,
     Choice,
@@ -36,10 +38,16 @@ from bot.core.commands import (
 )
 from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotAllowed, NotFound, PivotError
+from bot.core.logcontext import log_context
 from bot.core.messages import Reply, error_reply
-from bot.core.tenancy import Member, ensure_community, ensure_member
+from bot.core.metrics import COMMAND_SECONDS, timed
+from bot.core.tenancy import Member, ensure_community, ensure_member, find_member
+from bot.core.text import clean_text
 
 log = logging.getLogger(__name__)
+
+# A form field's longest accepted value (each TextInput may set a lower one).
+MAX_FORM_VALUE = 4000
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,8 @@ class Dispatcher:
                 reply = _as_ephemeral(reply)
             return reply
 
-        return await self._unit_of_work(caller, call, usage=prefix + command.usage, prefix=prefix)
+        with timed(COMMAND_SECONDS, command.name), log_context(command=command.name):
+            return await self._unit_of_work(caller, call, usage=prefix + command.usage, prefix=prefix)
 
     async def run_action(self, caller: Caller, action: str, values: Mapping[str, str] | None = None,
                          *, prefix: str = "") -> Reply:
@@ -105,9 +114,16 @@ class Dispatcher:
             spec, args = self.registry.action_for(action)
             if spec.admin and not ctx.is_admin:
                 raise NotAllowed("Only community admins can use this button.")
-            return await spec.handler(ctx, ActionRequest(args, dict(values or {})))
+            fields = {key: clean_text(str(value), label=key.replace("_", " "), max_length=MAX_FORM_VALUE)
+                      for key, value in (values or {}).items()}
+            request = ActionRequest(args, fields)
+            if not await spec.audience(ctx, request):
+                raise NotAllowed(NOT_YOURS)
+            return await spec.handler(ctx, request)
 
-        return await self._unit_of_work(caller, call, prefix=prefix)
+        name = "button " + action.split(":", 1)[0]
+        with timed(COMMAND_SECONDS, name), log_context(command=name):
+            return await self._unit_of_work(caller, call, prefix=prefix)
 
     async def autocomplete(self, caller: Caller, command: Command, param_name: str,
                            partial: str) -> list[Choice]:
@@ -151,6 +167,11 @@ class Dispatcher:
 
     async def _unit_of_work(self, caller: Caller, call: Callable[[Context], Any],
                             *, usage: str | None = None, prefix: str = "") -> Reply:
+        with _caller_context(caller):
+            return await self._unit_of_work_in_context(caller, call, usage=usage, prefix=prefix)
+
+    async def _unit_of_work_in_context(self, caller: Caller, call: Callable[[Context], Any],
+                                       *, usage: str | None, prefix: str) -> Reply:
         async with self.session_factory() as session:
             try:
                 ctx = await self._context(session, caller, prefix)
@@ -191,7 +212,12 @@ class Dispatcher:
 async def resolve_member(ctx: Context, ref: MemberRef) -> Member:
     """A member of the caller's community, by platform id (trusted) or by name."""
     if ref.user_id is not None:
-        return await ensure_member(ctx.session, ctx.community, ref.user_id, ref.display_name or "")
+        if ref.user_id == ctx.member.platform_user_id:
+            return ctx.member
+        member = await find_member(ctx.session, ctx.community, ref.user_id)
+        if member is None:
+            raise NotFound(f"<@{ref.user_id}> hasn't used Pivot in this community yet.")
+        return member
     name = (ref.name or "").lower()
     stmt = select(Member).where(
         Member.community_id == ctx.community.id,
@@ -203,6 +229,10 @@ async def resolve_member(ctx: Context, ref: MemberRef) -> Member:
     if len(rows) > 1:
         raise InvalidInput(f"More than one member is called '{ref.name}'; mention them instead.")
     return rows[0]
+
+
+def _caller_context(caller: Caller) -> AbstractContextManager[None]:
+    return log_context(platform=caller.platform, community=caller.community_id)
 
 
 def _as_ephemeral(reply: Reply) -> Reply:

@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -330,6 +342,62 @@ class OutboxWorker:
             }
         async with self.session_factory() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: dict[str, int]
+    # Seconds since the oldest pending row became due (0 when nothing is overdue).
+    oldest_due_seconds: float
+
+
+async def backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """What waits in the outbox, per platform, and how overdue the oldest due row is."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.platform, func.count(), func.min(OutboxMessage.next_attempt_at))
+            .where(OutboxMessage.status == "pending")
+            .group_by(OutboxMessage.platform)
+        )
+    ).all()
+    oldest = min((r[2] for r in rows if r[2] is not None), default=None)
+    age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+    return Backlog({r[0]: int(r[1]) for r in rows}, age)
+
+
+async def failed_posts(session: AsyncSession, community_id: int, *, limit: int = 20) -> list[OutboxMessage]:
+    """This community's failed posts, newest first."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.community_id == community_id, OutboxMessage.status == "failed")
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def retry(session: AsyncSession, community_id: int, ids: Sequence[int], *, now: datetime,
+                channel: str | None = None) -> int:
+    """Send failed posts again from scratch (attempts reset), optionally to another channel
+    (after an admin fixed the configured one). Returns how many were queued again."""
+    values: dict[str, Any] = {"status": "pending", "attempts": 0, "next_attempt_at": now,
+                              "last_error": None, "lease_owner": None, "lease_until": None}
+    if channel is not None:  # only channel posts are moved; DMs keep their person
+        values["target"] = case((OutboxMessage.kind == "channel", channel), else_=OutboxMessage.target)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.community_id == community_id, OutboxMessage.id.in_(list(ids)),
+               OutboxMessage.status == "failed")
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def by_dedupe_key(session: AsyncSession, community_id: int, key: str) -> OutboxMessage | None:
+    return (await session.execute(
+        select(OutboxMessage).where(OutboxMessage.community_id == community_id,
+                                    OutboxMessage.dedupe_key == key)
+    )).scalar_one_or_none()
 
 
 # --- a community the bot was removed from ----------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
+from bot.core.metrics import TICK_SECONDS, timed
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -65,10 +67,14 @@ class Scheduler:
         self.ticks = {t.name: t for t in ticks}
         self.context = context
         self.after_tick = after_tick
+        # When a tick last finished (monotonic seconds), for readiness; None before the first.
+        self.last_tick_at: float | None = None
+        self.started_at: float | None = None
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
+        self.started_at = time.monotonic()
         self._aps = AsyncIOScheduler(timezone="UTC")
         for tick in self.ticks.values():
             self._aps.add_job(
@@ -107,12 +113,14 @@ class Scheduler:
         if task is not None:
             self._running.add(task)
         try:
-            await self.ticks[name].run(self.context)
+            with timed(TICK_SECONDS, name):
+                await self.ticks[name].run(self.context)
         except Exception:
             log.exception("tick %s failed; it runs again at its next interval", name)
         finally:
             if task is not None:
                 self._running.discard(task)
+            self.last_tick_at = time.monotonic()
         if self.after_tick is not None:
             self.after_tick()
 

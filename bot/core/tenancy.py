@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.core.db import Base, UTCDateTime, utcnow
+from bot.core.db import Base, UTCDateTime, insert_for, utcnow
+from bot.core.text import clean_name
 
 CHANNEL_PURPOSES = ("challenge", "checkins", "kaggle", "buddies", "showcase")
 
@@ -66,17 +67,22 @@ async def ensure_community(
     timezone: str = "UTC",
     challenge_time: time = time(9, 0),
 ) -> Community:
-    """The community, created on first contact with the configured defaults."""
-    row = (
-        await session.execute(
-            select(Community).where(Community.platform == platform, Community.external_id == external_id)
-        )
-    ).scalar_one_or_none()
+    """The community, created on first contact with the configured defaults.
+
+    First contact is an upsert (INSERT … ON CONFLICT DO NOTHING, then read), so two commands
+    arriving at once from a new community both succeed and share one row.
+    """
+    name = clean_name(name, max_length=200)
+    where = (Community.platform == platform, Community.external_id == external_id)
+    row = (await session.execute(select(Community).where(*where))).scalar_one_or_none()
     if row is None:
-        row = Community(platform=platform, external_id=external_id, name=name or external_id,
-                        timezone=timezone, challenge_time=challenge_time)
-        session.add(row)
-        await session.flush()
+        await session.execute(
+            insert_for(session, Community.__table__)
+            .values(platform=platform, external_id=external_id, name=name or external_id,
+                    timezone=timezone, challenge_time=challenge_time, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        )
+        row = (await session.execute(select(Community).where(*where))).scalar_one()
     elif name and row.name != name:
         row.name = name
     return row
@@ -85,24 +91,36 @@ async def ensure_community(
 async def ensure_member(
     session: AsyncSession, community: Community, platform_user_id: str, display_name: str = ""
 ) -> Member:
-    row = (
+    """The member, created on first contact (an upsert, like `ensure_community`).
+
+    Only for the person who is acting: looking someone else up goes through `find_member`,
+    which never creates a row.
+    """
+    display_name = clean_name(display_name)
+    where = (Member.community_id == community.id, Member.platform_user_id == platform_user_id)
+    row = (await session.execute(select(Member).where(*where))).scalar_one_or_none()
+    if row is None:
+        await session.execute(
+            insert_for(session, Member.__table__)
+            .values(community_id=community.id, platform_user_id=platform_user_id,
+                    display_name=display_name or platform_user_id, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["community_id", "platform_user_id"])
+        )
+        row = (await session.execute(select(Member).where(*where))).scalar_one()
+    elif display_name and row.display_name != display_name:
+        row.display_name = display_name
+    return row
+
+
+async def find_member(session: AsyncSession, community: Community, platform_user_id: str) -> Member | None:
+    """A member of this community by platform id, or None; never creates one."""
+    return (
         await session.execute(
             select(Member).where(
                 Member.community_id == community.id, Member.platform_user_id == platform_user_id
             )
         )
     ).scalar_one_or_none()
-    if row is None:
-        row = Member(
-            community_id=community.id,
-            platform_user_id=platform_user_id,
-            display_name=display_name or platform_user_id,
-        )
-        session.add(row)
-        await session.flush()
-    elif display_name and row.display_name != display_name:
-        row.display_name = display_name
-    return row
 
 
 async def channel_for(session: AsyncSession, community_id: int, purpose: str) -> str | None:

@@ -1,7 +1,7 @@
 """slack installs, replay protection, discord command sync, community removal
 
 Revision ID: 0009
-Revises: 0004 (the lead re-chains it after 0008)
+Revises: 0007 (the lead re-chains it after 0008)
 Create Date: 2026-12-02 05:49:24.466276
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.db
 
-revision = '0009'
-down_revision = '0004'
+revision = "0009"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,7 @@ def test_piped_session_through_the_cli(database_url: str, tmp_path: Path) -> Non
     env["PIVOT_DATABASE_URL"] = database_url
     env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--no-migrate"],
+        [sys.executable, "-m", "bot", "console", "--no-migrate"],
         input=script, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
         check=False,
     )
@@ -41,7 +41,20 @@ def test_piped_session_through_the_cli(database_url: str, tmp_path: Path) -> Non
     assert "✅ Train your first model end to end" in out
     assert "1. ML basics  ▰▱▱▱▱▱▱▱▱▱ 1/9" in out
     assert "2. Math & statistics  ▱▱▱▱▱▱▱▱▱▱ 0/9" in out
-    assert "opening the console" in result.stderr
+
+
+def test_run_without_a_platform_and_without_a_terminal_exits_2_in_one_line(tmp_path: Path) -> None:
+    """In a container with no token and a closed stdin, `run` must not open a console and exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIVOT_", "KAGGLE_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, cwd=tmp_path, env=env, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == ("pivot: no platform configured: set PIVOT_DISCORD_TOKEN or "
+                             "PIVOT_SLACK_BOT_TOKEN, or run `console`\n")
+    assert not (tmp_path / "pivot.db").exists()
 
 
 async def test_as_switches_member_and_drops_admin(console: ConsoleHarness) -> None:

@@ -69,6 +69,7 @@ class DiscordAdapter:
         self.client.on_pivot_guild_remove = self.guild_removed
         self.client.on_pivot_guild_join = self.guild_joined
         self._removed: tuple[set[str], float] = (set(), 0.0)
+        self._sync_task: asyncio.Task[None] | None = None
         self.sender = DiscordSender(
             self._http, on_render=self.modals.remember, removed=self.is_removed
         )
@@ -78,6 +79,10 @@ class DiscordAdapter:
         await asyncio.wait_for(self._logged_in.wait(), LOGIN_WAIT_SECONDS)
         return self.client.http
 
+    def is_ready(self) -> bool:
+        """Connected to the gateway (readiness)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def start(self) -> None:
         await self.client.login(self._token)
         if self._discover_gateway:
@@ -86,7 +91,8 @@ class DiscordAdapter:
         self._logged_in.set()
         log.info("logged in to Discord as %s", self.client.user)
         if self.app.settings.discord.sync_commands:
-            await self.sync_commands()
+            # Beside the gateway connection, not before it: identifying is not delayed.
+            self._sync_task = asyncio.create_task(self.sync_commands(), name="discord-command-sync")
         await self.client.connect(reconnect=True)
 
     async def sync_commands(self) -> None:
@@ -133,4 +139,6 @@ class DiscordAdapter:
         return guild_id in removed
 
     async def close(self) -> None:
+        if self._sync_task is not None and not self._sync_task.done():
+            await asyncio.wait({self._sync_task}, timeout=10)
         await self.client.close()

@@ -211,15 +211,25 @@ class SlackAdapter:
         self.port: int | None = None
         self.bot_user_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._register()
+        if settings.app_token is None or settings.oauth:
+            # Events in HTTP mode; the install link and OAuth redirect with many workspaces
+            # (those need HTTP even in Socket Mode).
+            app.web.add_routes(slack_routes(self))
+            app.web.required = True
 
     # --- serving ------------------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.open()
         await asyncio.Event().wait()  # serve until cancelled
+
+    def is_ready(self) -> bool:
+        """Receiving: the Socket Mode connection is open, or the HTTP endpoint is being served."""
+        if self.settings.app_token is not None:
+            return self._socket is not None
+        return self.app.web.running
 
     def _shared_session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -242,7 +252,7 @@ class SlackAdapter:
         else:
             await self.open_http()
             log.info(
-                "Slack: listening on %s:%s%s", self.app.settings.http.host, self.port, EVENTS_PATH
+                "Slack: Events API at %s:%s%s", self.app.settings.http.host, self.port, EVENTS_PATH
             )
         if self.settings.oauth:
             log.info("Slack: installs for new workspaces at %s", INSTALL_PATH)
@@ -278,15 +288,10 @@ class SlackAdapter:
         await self._socket.connect_async()
 
     async def open_http(self) -> int:
-        """Bind the HTTP endpoint (port 0 picks a free one) and return the port."""
+        """Serve the Events endpoint on Pivot's HTTP server (started here if not yet) and
+        return its port (port 0 picks a free one)."""
         self._shared_session()
-        web_app = web.Application()
-        web_app.add_routes(slack_routes(self))
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.app.settings.http.host, self.app.settings.http.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self.port = await self.app.web.start()
         return self.port
 
     async def handle_events(self, request: web.Request) -> web.Response:
@@ -364,9 +369,6 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         await self.pool.close()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10)

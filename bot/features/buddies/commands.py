@@ -269,7 +269,14 @@ async def _rematch_reply(ctx: Context, group: BuddyGroup | None) -> Reply:
     )
 
 
-@buddy.action("met")
+async def _in_group(ctx: Context, req: ActionRequest) -> bool:
+    """"Did you meet?" is for the members still in that group (not those rematched away)."""
+    if not req.args or not req.args[0].isdigit():
+        return True  # a malformed id gets the handler's own "no longer does anything"
+    return await service.is_current_member(ctx.session, ctx.member, int(req.args[0]))
+
+
+@buddy.action("met", audience=_in_group)
 async def met(ctx: Context, req: ActionRequest) -> Reply:
     if len(req.args) != 2 or not req.args[0].isdigit():
         raise InvalidInput("That button no longer does anything.")

@@ -792,6 +792,20 @@ async def request_rematch(
 # --------------------------------------------------------------------------- follow-up
 
 
+async def is_current_member(session: AsyncSession, member: Member, group_id: int) -> bool:
+    """True when the member holds a seat in that group and has not left it (rematch)."""
+    left = (
+        await session.execute(
+            select(BuddyGroupMember.left_at).where(
+                BuddyGroupMember.community_id == member.community_id,
+                BuddyGroupMember.group_id == group_id,
+                BuddyGroupMember.member_id == member.id,
+            )
+        )
+    ).one_or_none()
+    return left is not None and left[0] is None
+
+
 async def record_answer(
     session: AsyncSession,
     community: Community,

@@ -40,15 +40,27 @@ TOPICS: dict[str, str] = {
             "dimensionality-reduction",
             "neural-networks",
             "optimization",
+            "deep-learning",
+            "transformers-llms",
         ),
         "basics",
     ),
     **dict.fromkeys(("linear-algebra", "calculus", "probability", "statistics"), "math"),
     **dict.fromkeys(
-        ("data-leakage", "preprocessing", "imbalance", "numpy-pandas", "scikit-learn"),
+        (
+            "data-leakage",
+            "preprocessing",
+            "imbalance",
+            "numpy-pandas",
+            "scikit-learn",
+            "pytorch",
+        ),
         "projects",
     ),
     "kaggle": "community",
+    **dict.fromkeys(
+        ("ml-system-design", "monitoring-drift", "experimentation", "ml-interviews"), "jobs"
+    ),
 }
 
 MAX_PROMPT_CHARS = 1200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.core.commands import ActionRequest, CommandGroup, Param, parse_time
+from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param, parse_time
 from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.messages import Field, Reply
@@ -143,7 +143,14 @@ def _button_args(req: ActionRequest) -> tuple[int, str]:
     return int(req.args[0]), req.args[1]
 
 
-@challenge.action("answer")
+async def _practice_owner(ctx: Context, req: ActionRequest) -> bool:
+    """A practice question's buttons are for the member it was served to."""
+    if not req.args or not req.args[0].isdigit():
+        return True  # a malformed id gets the handler's own "no longer does anything"
+    return await service.practice_belongs_to(ctx.session, ctx.member, int(req.args[0]))
+
+
+@challenge.action("answer", audience=ANYONE)
 async def answer_button(ctx: Context, req: ActionRequest) -> Reply:
     post_id, letter = _button_args(req)
     post = await service.scoped_post(ctx.session, ctx.community.id, post_id)
@@ -151,7 +158,7 @@ async def answer_button(ctx: Context, req: ActionRequest) -> Reply:
     return graded_feedback(ctx, post, outcome)
 
 
-@challenge.action("practice")
+@challenge.action("practice", audience=_practice_owner)
 async def practice_button(ctx: Context, req: ActionRequest) -> Reply:
     practice_id, letter = _button_args(req)
     row = await service.practice_by_id(ctx.session, ctx.member, practice_id)
@@ -279,7 +286,11 @@ async def post_now(ctx: Context) -> Reply:
         raise InvalidInput(NO_CHANNEL.format(p=ctx.prefix))
     day = service.local_today(ctx.community, ctx.now())
     existing = await service.post_for(ctx.session, ctx.community.id, day)
-    if existing is not None and existing.status != service.POST_SKIPPED:
+    if existing is not None and existing.status not in service.NOT_POSTED:
+        reason = await service.repost_failed(ctx.session, ctx.community, day, channel, now=ctx.now())
+        if reason is not None:
+            return Reply(text=f"Today's challenge had failed to post ({reason}); sending it again "
+                              f"to <#{channel}>.")
         raise InvalidInput(
             f"Today's challenge is already posted "
             f"({render.local_time(existing.posted_at, ctx.community.timezone)})."
@@ -401,4 +412,9 @@ async def settings_summary(ctx: Context) -> list[Field]:
         lines.append(
             f"Next post: {render.local_time(upcoming[1], ctx.community.timezone)} in <#{channel}>"
         )
+    missed = await service.missed_days(ctx.session, ctx.community.id)
+    if missed:
+        days = ", ".join(f"{d:%a %d %b}" for d in missed)
+        lines.append(f"⚠️ Missed (Pivot was not running at challenge time): {days}. "
+                     f"`{ctx.prefix}admin challenge post-now` posts today's late.")
     return [Field("Daily challenge", "\n".join(lines))]

@@ -30,6 +30,10 @@ DEFAULT_RAMP = "1,2,3,4,5,3,3"
 POST_OPEN = "open"
 POST_REVEALED = "revealed"
 POST_SKIPPED = "skipped"
+# The bot was not running within the grace window of the challenge time: nothing was posted.
+# Like a skip, it breaks nobody's streak; `admin challenge post-now` can still post that day.
+POST_MISSED = "missed"
+NOT_POSTED = (POST_SKIPPED, POST_MISSED)
 
 
 class ChallengeSettings(Base):

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
-from bot.core.outbox import Target, enqueue
+from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
 from bot.features.challenges import rating
 from bot.features.challenges.bank import ChallengeItem
@@ -30,6 +30,8 @@ from bot.features.challenges.grading import grade
 from bot.features.challenges.models import (
     DEFAULT_DAYS,
     DEFAULT_RAMP,
+    NOT_POSTED,
+    POST_MISSED,
     POST_OPEN,
     POST_REVEALED,
     POST_SKIPPED,
@@ -461,9 +463,52 @@ async def unskip_day(session: AsyncSession, community_id: int, day: date) -> Non
         delete(ChallengePost).where(
             ChallengePost.community_id == community_id,
             ChallengePost.local_date == day,
-            ChallengePost.status == POST_SKIPPED,
+            ChallengePost.status.in_(NOT_POSTED),
         )
     )
+
+
+async def repost_failed(session: AsyncSession, community: Community, day: date, channel: str,
+                        *, now: datetime) -> str | None:
+    """When `day`'s challenge post failed to deliver, send it again to `channel` (the admin may
+    have fixed the setting) and return why it had failed; None when it did not fail."""
+    row = await by_dedupe_key(session, community.id, f"challenge:{community.id}:{day.isoformat()}")
+    if row is None or row.status != "failed":
+        return None
+    reason = row.last_error or "failed"
+    await retry(session, community.id, [row.id], now=now, channel=channel)
+    return reason
+
+
+async def record_missed(session: AsyncSession, now: datetime, grace: timedelta,
+                        lookback: timedelta = timedelta(days=1)) -> list[tuple[Community, date]]:
+    """Days whose challenge time passed beyond the grace window with nothing posted (the bot
+    was down): marked missed once, so admins see them and ticks stop considering them."""
+    missed = []
+    for community, day in await due_communities(session, now - grace, lookback):
+        # Only where challenges were already running: a community that just set its channel
+        # after today's challenge time has missed nothing.
+        earlier = (await session.execute(
+            select(ChallengePost.id).where(ChallengePost.community_id == community.id,
+                                           ChallengePost.local_date < day).limit(1)
+        )).scalar_one_or_none()
+        if earlier is not None:
+            missed.append((community, day))
+    for community, day in missed:
+        await session.execute(
+            _insert(session)(ChallengePost)
+            .values(community_id=community.id, local_date=day, status=POST_MISSED, posted_at=now)
+            .on_conflict_do_nothing(index_elements=["community_id", "local_date"])
+        )
+    return missed
+
+
+async def missed_days(session: AsyncSession, community_id: int, *, limit: int = 5) -> list[date]:
+    return list((await session.execute(
+        select(ChallengePost.local_date)
+        .where(ChallengePost.community_id == community_id, ChallengePost.status == POST_MISSED)
+        .order_by(ChallengePost.local_date.desc()).limit(limit)
+    )).scalars())
 
 
 async def next_post_time(
@@ -517,7 +562,7 @@ async def scoped_post(session: AsyncSession, community_id: int, post_id: int) ->
             )
         )
     ).scalar_one_or_none()
-    if post is None or post.status == POST_SKIPPED:
+    if post is None or post.status in NOT_POSTED:
         raise NotFound("That challenge doesn't exist in this community.")
     return post
 
@@ -751,6 +796,18 @@ async def start_practice(
     return row, item
 
 
+async def practice_belongs_to(session: AsyncSession, member: Member, practice_id: int) -> bool:
+    """False when the practice question exists in this community but was served to someone else."""
+    owner_id = (
+        await session.execute(
+            select(PracticeItem.member_id).where(
+                PracticeItem.community_id == member.community_id, PracticeItem.id == practice_id
+            )
+        )
+    ).scalar_one_or_none()
+    return owner_id is None or owner_id == member.id
+
+
 async def practice_by_id(session: AsyncSession, member: Member, practice_id: int) -> PracticeItem:
     row = (
         await session.execute(
@@ -824,7 +881,7 @@ async def streaks(session: AsyncSession, member: Member) -> tuple[int, int]:
             select(ChallengePost.id, ChallengePost.status)
             .where(
                 ChallengePost.community_id == member.community_id,
-                ChallengePost.status != POST_SKIPPED,
+                ChallengePost.status.not_in(NOT_POSTED),
             )
             .order_by(ChallengePost.local_date)
         )

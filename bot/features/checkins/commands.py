@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import ActionRequest, CommandGroup, Param
+from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param
 from bot.core.context import Context
 from bot.core.errors import InvalidInput
 from bot.core.messages import Field, Image, Reply, bar
@@ -199,7 +199,14 @@ def _answered(ctx: Context, result: service.AnswerResult) -> Reply:
     return Reply(text="\n".join(lines), ephemeral=True)
 
 
-@checkin.action("answer")
+async def _period_owner(ctx: Context, req: ActionRequest) -> bool:
+    """A check-in's buttons and form are for the member it was sent to."""
+    if not req.args or not req.args[0].isdigit():
+        return True  # a malformed id gets the handler's own "no longer does anything"
+    return await service.period_belongs_to(ctx.session, ctx.member, int(req.args[0]))
+
+
+@checkin.action("answer", audience=_period_owner)
 async def answer_button(ctx: Context, req: ActionRequest) -> Reply:
     if len(req.args) != 2 or not req.args[0].isdigit():
         raise InvalidInput("That button no longer does anything.")
@@ -210,7 +217,7 @@ async def answer_button(ctx: Context, req: ActionRequest) -> Reply:
     return _answered(ctx, result)
 
 
-@checkin.action("compose")
+@checkin.action("compose", audience=ANYONE)
 async def compose(ctx: Context, req: ActionRequest) -> Reply:
     """Platforms that cannot open the form land here: point to the text command."""
     return Reply(
@@ -220,7 +227,7 @@ async def compose(ctx: Context, req: ActionRequest) -> Reply:
     )
 
 
-@checkin.action("write")
+@checkin.action("write", audience=_period_owner)
 async def write(ctx: Context, req: ActionRequest) -> Reply:
     if len(req.args) != 1 or not req.args[0].isdigit():
         raise InvalidInput("That form no longer does anything.")

@@ -125,16 +125,13 @@ async def run_due_batch(
 
     new_periods: list[dict[str, Any]] = []
     advance: dict[int, datetime] = {}
+    skipped: dict[int, int] = {}
     for row in due:
         rule = Rule(row.frequency, row.local_time, row.timezone, row.weekday, row.paused_until)
         occurrence, following = latest_due(rule, row.next_due_at, now, grace)
         advance[row.id] = following
         if occurrence is None:
-            log.info(
-                "check-in of member %s skipped: due %s is past the grace window",
-                row.member_id,
-                row.next_due_at,
-            )
+            skipped[row.community_id] = skipped.get(row.community_id, 0) + 1
             continue
         count, delay = policy.get(row.community_id, (DEFAULT_REMINDERS, DEFAULT_REMINDER_DELAY))
         remind_at = occurrence + delay if count and occurrence + delay < following else None
@@ -224,6 +221,9 @@ async def run_due_batch(
             await bulk_update(session, CheckinSchedule.__table__, rows)  # type: ignore[arg-type]
     if nudges:
         await _nudge_buddies(session, nudges, channels, now=now)
+    for community_id, count in skipped.items():
+        log.warning("%d check-in(s) in community %s skipped: they fell due more than %s ago "
+                    "(Pivot was not running)", count, community_id, grace)
     return len(due)
 
 

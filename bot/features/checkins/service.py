@@ -192,6 +192,18 @@ class AnswerResult:
     habit_milestone: str | None = None
 
 
+async def period_belongs_to(session: AsyncSession, member: Member, period_id: int) -> bool:
+    """False when the check-in exists in this community but was sent to someone else."""
+    owner_id = (
+        await session.execute(
+            select(CheckinPeriod.member_id).where(
+                CheckinPeriod.community_id == member.community_id, CheckinPeriod.id == period_id
+            )
+        )
+    ).scalar_one_or_none()
+    return owner_id is None or owner_id == member.id
+
+
 async def period_for_answer(
     session: AsyncSession, member: Member, period_id: int
 ) -> tuple[CheckinPeriod, CheckinSchedule]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
+from bot.core.numbers import next_number
 from bot.core.tenancy import Member
 from bot.features.goals.models import Goal, GoalUpdate
 
@@ -16,11 +17,7 @@ async def add_goal(session: AsyncSession, member: Member, text: str, *, now: dat
                    due: date | None = None, step: str | None = None, private: bool = False) -> Goal:
     if due is not None and due < today:
         raise InvalidInput(f"--by {due.isoformat()} is in the past; pick a date from today on.")
-    number = (
-        await session.execute(
-            select(func.coalesce(func.max(Goal.number), 0)).where(Goal.community_id == member.community_id)
-        )
-    ).scalar_one() + 1
+    number = await next_number(session, member.community_id, "goal")
     goal = Goal(community_id=member.community_id, member_id=member.id, number=number, text=text,
                 step=step, due=due, private=private, created_at=now, updated_at=now)
     session.add(goal)

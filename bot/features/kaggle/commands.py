@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import ActionRequest, Choice, CommandGroup, Param, action_id
+from bot.core.commands import ANYONE, ActionRequest, Choice, CommandGroup, Param, action_id
 from bot.core.context import Context
 from bot.core.errors import IntegrationUnavailable, InvalidInput
 from bot.core.messages import Button, Reply
@@ -132,7 +132,7 @@ async def list_competitions(
     return await _list_page(ctx, page or 1, category, search)
 
 
-@kaggle.action("page", slow=True)
+@kaggle.action("page", audience=ANYONE, slow=True)
 async def page_action(ctx: Context, req: ActionRequest) -> Reply:
     page, category, search = (list(req.args) + ["1", "", ""])[:3]
     if category and category not in CATEGORIES:
@@ -195,7 +195,7 @@ async def follow(ctx: Context, ref: str) -> Reply:
     return await _follow(ctx, ref)
 
 
-@kaggle.action("follow")
+@kaggle.action("follow", audience=ANYONE)
 async def follow_action(ctx: Context, req: ActionRequest) -> Reply:
     return await _follow(ctx, req.args[0] if req.args else "")
 
@@ -239,7 +239,7 @@ async def entered(ctx: Context, ref: str) -> Reply:
     return await _entered(ctx, ref)
 
 
-@kaggle.action("entered")
+@kaggle.action("entered", audience=ANYONE)
 async def entered_action(ctx: Context, req: ActionRequest) -> Reply:
     return await _entered(ctx, req.args[0] if req.args else "")
 

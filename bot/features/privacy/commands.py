@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.core.commands import ActionRequest, CommandGroup, action_id
+from bot.core.commands import ActionRequest, CommandGroup, action_id, owner
 from bot.core.context import Context
 from bot.core.messages import Button, Reply
 from bot.features.privacy import service
@@ -31,7 +31,7 @@ async def forget(ctx: Context) -> Reply:
     )
 
 
-@privacy.action("forget")
+@privacy.action("forget", audience=owner(0))
 async def confirm_forget(ctx: Context, request: ActionRequest) -> Reply:
     if request.args != (str(ctx.member.id),):
         return Reply(text="That button belongs to someone else.", ephemeral=True, error=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.commands import ActionRequest, CommandGroup, Param, action_id
+from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param, action_id
 from bot.core.context import Context
 from bot.core.messages import Button, Modal, Reply, Select, SelectOption, TextInput
 
@@ -68,18 +68,18 @@ async def buttons(ctx: Context) -> Reply:
     return buttons_reply()
 
 
-@probe.action("press")
+@probe.action("press", audience=ANYONE)
 async def press(ctx: Context, req: ActionRequest) -> Reply:
     return Reply(
         text=f"Pressed {req.args[0]} by {ctx.member.display_name} in {ctx.community.name}."
     )
 
 
-@probe.action("level")
+@probe.action("level", audience=ANYONE)
 async def level(ctx: Context, req: ActionRequest) -> Reply:
     return Reply(text=f"Level {req.values['value']} chosen.", ephemeral=True)
 
 
-@probe.action("note")
+@probe.action("note", audience=ANYONE)
 async def note(ctx: Context, req: ActionRequest) -> Reply:
     return Reply(text=f"Noted for {req.args[0]}: {req.values['note']}", ephemeral=True)

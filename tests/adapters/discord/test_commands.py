@@ -15,7 +15,7 @@ from bot.adapters.discord.commands import (
     raw_args,
     validate_payload,
 )
-from bot.core.commands import ChannelRef, CommandGroup, MemberRef, Param, Registry
+from bot.core.commands import ANYONE, ChannelRef, CommandGroup, MemberRef, Param, Registry
 from bot.core.context import Context
 from bot.core.messages import Reply
 from bot.features import load_all
@@ -72,7 +72,7 @@ def test_bare_commands_and_action_only_groups() -> None:
     mixed.command("", "Overview")(_noop)
     mixed.command("week", "This week")(_noop)
     buttons_only = CommandGroup("quiz", "Quiz buttons")
-    buttons_only.action("answer")(_noop)
+    buttons_only.action("answer", audience=ANYONE)(_noop)
     registry = Registry([solo, mixed, buttons_only])
     payload = build_payload(registry)
     assert validate_payload(payload) == []

@@ -19,7 +19,7 @@ from bot.adapters.slack import SlackAdapter
 from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock
-from bot.core.commands import ActionRequest, CommandGroup, action_id
+from bot.core.commands import ANYONE, ActionRequest, CommandGroup, action_id
 from bot.core.context import Context
 from bot.core.errors import InvalidInput
 from bot.core.messages import Button, Image, Modal, Reply, Select, SelectOption, TextInput
@@ -81,17 +81,17 @@ def make_probe() -> Probe:
             title="Your week", image=Image("week.png", PNG, alt="Goals progress this week")
         )
 
-    @group.action("click")
+    @group.action("click", audience=ANYONE)
     async def click(ctx: Context, req: ActionRequest) -> Reply:
         probe.clicks.append((ctx.member.platform_user_id, req.args))
         return Reply(text=f"Marked {req.args[1]} for #{req.args[0]}.", ephemeral=True)
 
-    @group.action("level")
+    @group.action("level", audience=ANYONE)
     async def level(ctx: Context, req: ActionRequest) -> Reply:
         probe.clicks.append((ctx.member.platform_user_id, ("level", req.values["value"])))
         return Reply(text=f"Level set to {req.values['value']}.", ephemeral=True)
 
-    @group.action("note")
+    @group.action("note", audience=ANYONE)
     async def note(ctx: Context, req: ActionRequest) -> Reply:
         text = req.values.get("note", "").strip()
         if len(text) < 3:

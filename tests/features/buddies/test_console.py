@@ -68,7 +68,7 @@ async def test_join_run_intro_followup_answer_report(
     assert len(checks) == 1 and checks[0].source == "auto"
 
     # An outsider can't answer for the group.
-    assert "members of that buddy group" in await console.say("/as Zed", "1")
+    assert "This isn't yours to answer." in await console.say("/as Zed", "1")
     assert "Noted" in await console.say(f"/as {second.capitalize()}", "2")
 
     out = await console.say("/as", "admin buddies report")

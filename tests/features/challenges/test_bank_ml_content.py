@@ -21,8 +21,25 @@ BANK_DIR = Path(__file__).resolve().parents[3] / "bot" / "features" / "challenge
 
 # Which roadmap step each file covers, and the topics of each step.
 FILE_STEPS = {"basics.toml": "basics", "practice.toml": "projects", "kaggle.toml": "community"}
-# The topics of this bank's steps, from the one declaration the loader validates against.
-TOPIC_STEPS = {t: step for t, step in TOPICS.items() if step in FILE_STEPS.values()}
+
+
+def _topics_of_other_files() -> set[str]:
+    """Topics whose items live in other bank files (e.g. pytorch.toml), checked by their own tests."""
+    topics: set[str] = set()
+    for path in BANK_DIR.glob("*.toml"):
+        if path.name not in FILE_STEPS:
+            with path.open("rb") as fh:
+                topics |= {item["topic"] for item in tomllib.load(fh).get("challenge", [])}
+    return topics
+
+
+# The topics of this bank's steps, from the one declaration the loader validates against,
+# less the topics another file of the same step covers.
+TOPIC_STEPS = {
+    t: step
+    for t, step in TOPICS.items()
+    if step in FILE_STEPS.values() and t not in _topics_of_other_files()
+}
 
 COMMON_FIELDS = {"id", "topic", "step", "difficulty", "kind", "prompt", "explanation", "source"}
 KIND_FIELDS = {

@@ -113,7 +113,7 @@ async def test_practice_buttons_belong_to_their_member(console: ConsoleHarness) 
         await console.say("challenge answer 0 --practice")
         out = await console.say("challenge practice --topic probability --difficulty 3")
     await console.as_member("bob")
-    assert "someone else's" in await console.say("1")
+    assert "This isn't yours to answer." in await console.say("1")
     await console.as_member("ada")
     answered = await console.say("1")
     assert "Why:" in answered and "Read more:" in answered

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.outbox import OutboxMessage
 from bot.features.challenges import service
-from bot.features.challenges.models import POST_REVEALED, ChallengePost
+from bot.features.challenges.models import NOT_POSTED, POST_MISSED, POST_REVEALED, ChallengePost
 from tests.features.challenges import factories
 
 TICK = "challenges.post"
@@ -103,7 +103,8 @@ async def test_two_weeks_three_zones_one_post_per_challenge_day(
 
 async def _count_posts(app: App) -> tuple[int, int]:
     async with app.session_factory() as session:
-        posts = len(list((await session.execute(select(ChallengePost))).scalars()))
+        posts = len(list((await session.execute(
+            select(ChallengePost).where(ChallengePost.status.not_in(NOT_POSTED)))).scalars()))
         outbox = len(await factories.outbox_keys(session, "challenge:"))
     return posts, outbox
 
@@ -138,10 +139,15 @@ async def test_late_tick_catches_up_within_grace_only(app: App, clock: ManualClo
     clock.set(datetime(2026, 3, 2, 11, 30, tzinfo=UTC))
     await app.scheduler.run_tick(TICK)
     assert await _count_posts(app) == (1, 1)
-    # Down all Tuesday morning, back at 12:30: too stale, Tuesday gets no post.
+    # Down all Tuesday morning, back at 12:30: too stale, Tuesday gets no post …
     clock.set(datetime(2026, 3, 3, 12, 30, tzinfo=UTC))
     await app.scheduler.run_tick(TICK)
     assert await _count_posts(app) == (1, 1)
+    # … and is recorded as missed, for admins.
+    async with app.session_factory() as session:
+        missed = list((await session.execute(
+            select(ChallengePost.local_date).where(ChallengePost.status == POST_MISSED))).scalars())
+    assert [d.day for d in missed] == [3]
 
 
 async def test_posting_just_before_midnight_survives_the_date_change(
@@ -165,7 +171,7 @@ async def test_skip_today_and_post_now(app: App, clock: ManualClock) -> None:
         await session.commit()
     clock.set(datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
     await app.scheduler.run_tick(TICK)
-    assert await _count_posts(app) == (1, 0)  # the skip marker, no post
+    assert await _count_posts(app) == (0, 0)  # only the skip marker: no post, nothing sent
     async with app.session_factory() as session:
         assert await service.open_post(session, row.id) is None
         outbox = list((await session.execute(select(OutboxMessage))).scalars())

@@ -84,7 +84,7 @@ async def test_old_buttons_and_other_members(
     await as_member(console, "ana", "checkin schedule daily 09:00")
     first = await _next_prompt(app, clock, "ana")
     refused = await _press(app, "mallory", first, "done")
-    assert refused.error and "belongs to someone else" in refused.text
+    assert refused.error and refused.text == "This isn't yours to answer."
     await _next_prompt(app, clock, "ana")
     closed = await _press(app, "ana", first, "done")
     assert closed.error and "has closed" in closed.text

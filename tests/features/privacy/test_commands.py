@@ -37,7 +37,7 @@ async def test_someone_elses_forget_button_does_nothing(console: ConsoleHarness,
     await console.say("goal add Mine", "privacy forget")
     await console.as_member("mallory")
     out = await console.say("1")
-    assert "belongs to someone else" in out
+    assert "This isn't yours to answer." in out
     assert await _count(app, Goal) == 1
 
 

@@ -1,7 +1,7 @@
 """challenges tables: settings, posts, attempts, practice, ratings
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-28 01:52:24.353749
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.db
 
-revision = '0002'
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """checkins tables: schedules (next due instant, indexed), periods, community settings
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-28 01:51:50.774185
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.db
 
-revision = "0003"
-down_revision = "0006"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """buddies tables
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-28 01:51:33.396101
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import bot.core.db
 
 
-revision = "0004"
-down_revision = "0002"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

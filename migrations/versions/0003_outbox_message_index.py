@@ -1,7 +1,7 @@
 """outbox: index posted messages by platform message id
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-28 02:20:00
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """kaggle: competitions, poll state, per-community settings, channel posts, follows, entries
 
-Revision ID: 0005
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-28 01:50:57.792008
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import bot.core.db
 
-revision = '0005'
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
