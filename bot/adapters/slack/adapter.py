@@ -45,6 +45,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import event
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import api_base_url, make_client, upload_image
@@ -131,6 +132,10 @@ class SlackAdapter:
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         # Its own connections: an ack never waits for a pool slot that busy workers hold.
         self._replay_engine = make_engine(app.settings.database.url)
+        if self._replay_engine.dialect.name == "sqlite":
+            # Per connection: these commits skip the fsync (WAL keeps them across a crash of
+            # the process; a power cut could forget the last digests).
+            event.listen(self._replay_engine.sync_engine, "connect", _sqlite_normal_sync)
         self.replays = ReplayGuard(make_session_factory(self._replay_engine))
         self.pool = WorkPool(settings.workers, settings.queue)
         bolt_logger = logging.getLogger("slack_bolt.pivot")
@@ -310,7 +315,12 @@ class SlackAdapter:
         ):
             log.warning("Slack: refused a request with a missing, wrong or expired signature")
             return web.Response(status=401, text="invalid signature")
-        if not await self.replays.first_time(timestamp, signature):
+        try:
+            first_time = await self.replays.first_time(timestamp, signature)
+        except Exception as exc:  # the database is down: refuse rather than risk a replay
+            log.warning("Slack: could not check a request for replay (%s)", type(exc).__name__)
+            return web.Response(status=503, text="try again")
+        if not first_time:
             if request.headers.get("X-Slack-Retry-Num"):
                 # Slack redelivering what we already have: acknowledged, and dropped as below.
                 log.info("Slack: ignoring a retried delivery of a request already received")
@@ -811,6 +821,12 @@ class SlackAdapter:
                     thread_ts=thread_ts,
                     unfurl_links=False,
                 )
+
+
+def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _bolt_get(request: web.Request) -> AsyncBoltRequest:

@@ -16,7 +16,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.slack.models import SlackSeenRequest
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(minutes=1)
 MAX_BATCH = 500
+# Batches in flight at once: a commit's round trip, not the CPU, bounds one flusher.
+MAX_FLUSHERS = 4
 
 
 def digest(timestamp: str, signature: str) -> str:
@@ -40,7 +42,7 @@ class ReplayGuard:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
         self._pending: dict[str, tuple[datetime, list[asyncio.Future[bool]]]] = {}
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
         self._last_prune: datetime | None = None
 
     async def first_time(self, timestamp: str, signature: str) -> bool:
@@ -55,13 +57,14 @@ class ReplayGuard:
             self._pending[key][1].append(future)
         else:
             self._pending[key] = (sent_at, [future])
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        if len(self._flushers) < MAX_FLUSHERS:
+            task = asyncio.get_running_loop().create_task(self._flush())
+            self._flushers.add(task)
+            task.add_done_callback(self._flushers.discard)
         return await future
 
     async def close(self) -> None:
-        if self._flusher is not None:
-            await asyncio.gather(self._flusher, return_exceptions=True)
+        await asyncio.gather(*self._flushers, return_exceptions=True)
 
     async def _flush(self) -> None:
         while self._pending:
@@ -86,6 +89,10 @@ class ReplayGuard:
         now = datetime.now(UTC)
         rows = [{"digest": key, "request_at": sent_at} for key, (sent_at, _) in batch.items()]
         async with self.session_factory() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                # Don't wait for the WAL flush: the ack waits on this commit. A database crash
+                # could forget the last fraction of a second of digests, no more.
+                await session.execute(text("SET LOCAL synchronous_commit = off"))
             stmt = (
                 insert_for(session, SlackSeenRequest)
                 .values(rows)
