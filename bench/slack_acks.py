@@ -130,7 +130,8 @@ async def _start(
     if kind == "fake":
         command = ["-m", "bench.slack_acks", "--serve", "fake"]
     elif kind == "pivot" and os.environ.get("PIVOT_BENCH_PROFILE"):
-        command = [os.environ["PIVOT_BENCH_PROFILE"], api_url, database_url]
+        command = [os.environ["PIVOT_BENCH_PROFILE"], api_url, database_url,
+                   os.environ.get("PIVOT_BENCH_VARIANT", "")]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command,
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,

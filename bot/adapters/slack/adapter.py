@@ -45,7 +45,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy import event
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import api_base_url, make_client, upload_image
@@ -56,10 +55,10 @@ from bot.adapters.slack.installations import (
 )
 from bot.adapters.slack.paths import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
 from bot.adapters.slack.pool import WorkPool
-from bot.adapters.slack.replay import ReplayGuard
+from bot.adapters.slack.replay import ReplayGuard, tune_connection
 from bot.adapters.slack.sender import NotInstalled, SlackSender
 from bot.config import ConfigError
-from bot.core.db import make_engine, make_session_factory
+from bot.core.db import make_engine
 from bot.core.dispatch import Caller
 from bot.core.messages import Reply, error_reply
 from bot.core.outbox import community_removed
@@ -132,11 +131,8 @@ class SlackAdapter:
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         # Its own connections: an ack never waits for a pool slot that busy workers hold.
         self._replay_engine = make_engine(app.settings.database.url)
-        if self._replay_engine.dialect.name == "sqlite":
-            # Per connection: these commits skip the fsync (WAL keeps them across a crash of
-            # the process; a power cut could forget the last digests).
-            event.listen(self._replay_engine.sync_engine, "connect", _sqlite_normal_sync)
-        self.replays = ReplayGuard(make_session_factory(self._replay_engine))
+        tune_connection(self._replay_engine)
+        self.replays = ReplayGuard(self._replay_engine)
         self.pool = WorkPool(settings.workers, settings.queue)
         bolt_logger = logging.getLogger("slack_bolt.pivot")
         if settings.oauth:
@@ -821,12 +817,6 @@ class SlackAdapter:
                     thread_ts=thread_ts,
                     unfurl_links=False,
                 )
-
-
-def _sqlite_normal_sync(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def _bolt_get(request: web.Request) -> AsyncBoltRequest:

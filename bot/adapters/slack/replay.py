@@ -6,7 +6,8 @@ window somebody who captured a request could send it again, so each accepted req
 older than the window are pruned; they could never pass the timestamp check again.
 
 Requests are recorded in groups: every request waiting at one moment goes into one
-INSERT … ON CONFLICT DO NOTHING RETURNING, so a burst costs one round trip, not one each.
+INSERT … ON CONFLICT DO NOTHING RETURNING, so a burst costs one round trip, not one each
+(and up to `MAX_FLUSHERS` groups are in flight at once).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import asyncio
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, event, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.slack.models import SlackSeenRequest
-from bot.core.db import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,17 @@ def digest(timestamp: str, signature: str) -> str:
 
 class ReplayGuard:
     """Wall-clock time throughout, like the signature's own timestamp check (not the app's
-    injectable clock: a test that moves days ahead must not prune live entries)."""
+    injectable clock: a test that moves days ahead must not prune live entries).
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self.session_factory = session_factory
+    `engine` is the guard's own: in autocommit, so a batch is one statement and one round
+    trip (no BEGIN/COMMIT), without waiting for the WAL flush (PostgreSQL
+    `synchronous_commit = off`, SQLite `synchronous = NORMAL`): the ack waits on it. A
+    database crash could forget the last fraction of a second of digests, no more.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.postgres = engine.dialect.name == "postgresql"
         self._pending: dict[str, tuple[datetime, list[asyncio.Future[bool]]]] = {}
         self._flushers: set[asyncio.Task[None]] = set()
         self._last_prune: datetime | None = None
@@ -87,22 +96,45 @@ class ReplayGuard:
 
     async def _record(self, batch: dict[str, tuple[datetime, list[asyncio.Future[bool]]]]) -> set[str]:
         now = datetime.now(UTC)
-        rows = [{"digest": key, "request_at": sent_at} for key, (sent_at, _) in batch.items()]
-        async with self.session_factory() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                # Don't wait for the WAL flush: the ack waits on this commit. A database crash
-                # could forget the last fraction of a second of digests, no more.
-                await session.execute(text("SET LOCAL synchronous_commit = off"))
-            stmt = (
-                insert_for(session, SlackSeenRequest)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["digest"])
-                .returning(SlackSeenRequest.digest)
-            )
-            fresh = set((await session.execute(stmt)).scalars())
+        async with self.engine.connect() as connection:
+            if self.postgres:
+                # One statement whatever the batch size (prepared once): arrays, unnested.
+                result = await connection.execute(
+                    _PG_INSERT, {"digests": list(batch), "times": [t for t, _ in batch.values()]}
+                )
+            else:
+                rows = [{"digest": key, "request_at": sent_at} for key, (sent_at, _) in batch.items()]
+                result = await connection.execute(
+                    sqlite_insert(SlackSeenRequest)
+                    .values(rows)
+                    .on_conflict_do_nothing(index_elements=["digest"])
+                    .returning(SlackSeenRequest.digest)
+                )
+            fresh = set(result.scalars())
             if self._last_prune is None or now - self._last_prune >= PRUNE_EVERY:
                 self._last_prune = now
-                await session.execute(
+                await connection.execute(
                     delete(SlackSeenRequest).where(SlackSeenRequest.request_at < now - 2 * WINDOW)
                 )
         return fresh
+
+
+_PG_INSERT = text(
+    "INSERT INTO slack_seen_requests (digest, request_at) "
+    "SELECT * FROM unnest(CAST(:digests AS VARCHAR(64)[]), CAST(:times AS TIMESTAMP WITH TIME ZONE[])) "
+    "ON CONFLICT (digest) DO NOTHING RETURNING digest"
+)
+
+
+def tune_connection(engine: AsyncEngine) -> None:
+    """The guard's engine: commits that don't wait for the disk (see `ReplayGuard`)."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if engine.dialect.name == "postgresql":
+            cursor.execute("SET synchronous_commit TO off")
+        else:
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine.sync_engine, "connect", on_connect)
