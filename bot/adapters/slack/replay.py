@@ -2,8 +2,11 @@
 
 Slack signs `v0:{timestamp}:{body}`; a signature is valid for five minutes. Within that
 window somebody who captured a request could send it again, so each accepted request's
-(timestamp, signature) is recorded in the database and a second arrival is refused. Rows
-older than the window are pruned; they could never pass the timestamp check again.
+(timestamp, signature) is recorded and a second arrival is refused. On PostgreSQL (several
+processes behind a load balancer) the record is the database, `slack_seen_requests`, rows
+older than the window pruned; each process also remembers its own, so a replay to the same
+process is refused without a round trip. On SQLite, which serves one process, memory is the
+whole record (see `ReplayGuard`).
 
 Requests are recorded in groups: every request waiting at one moment goes into one
 INSERT … ON CONFLICT DO NOTHING RETURNING, so a burst costs one round trip, not one each
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +35,7 @@ PRUNE_EVERY = timedelta(minutes=1)
 MAX_BATCH = 500
 # Batches in flight at once: a commit's round trip, not the CPU, bounds one flusher.
 MAX_FLUSHERS = 4
+MAX_REMEMBERED = 200_000  # expired digests are dropped from memory past this many
 
 
 def digest(timestamp: str, signature: str) -> str:
@@ -50,6 +55,10 @@ class ReplayGuard:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.postgres = engine.dialect.name == "postgresql"
+        # Digests seen by this process, with their expiry (monotonic seconds). On SQLite, which
+        # serves one process, this is the whole record: a write there would queue behind the
+        # workers' transactions for the one write lock, and the ack would wait behind work.
+        self._seen: dict[str, float] = {}
         self._pending: dict[str, tuple[datetime, list[asyncio.Future[bool]]]] = {}
         self._flushers: set[asyncio.Task[None]] = set()
         self._last_prune: datetime | None = None
@@ -61,6 +70,14 @@ class ReplayGuard:
             sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
         except (ValueError, OverflowError, OSError):
             return False
+        now = time.monotonic()
+        if self._seen.get(key, 0.0) > now:
+            return False
+        if len(self._seen) >= MAX_REMEMBERED:
+            self._seen = {k: t for k, t in self._seen.items() if t > now}
+        self._seen[key] = now + 2 * WINDOW.total_seconds()
+        if not self.postgres:
+            return True
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if key in self._pending:
             self._pending[key][1].append(future)
