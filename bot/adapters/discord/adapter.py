@@ -95,6 +95,12 @@ class DiscordAdapter:
             self._sync_task = asyncio.create_task(self.sync_commands(), name="discord-command-sync")
         await self.client.connect(reconnect=True)
 
+    async def commands_synced(self) -> None:
+        """Wait until the start-up registration check has finished (tests, health checks)."""
+        await self._logged_in.wait()  # the task is created in the same step as this is set
+        if self._sync_task is not None:
+            await asyncio.shield(self._sync_task)
+
     async def sync_commands(self) -> None:
         """Register the slash commands if their definition changed since the last start.
         A failure is logged and the bot runs on with the commands Discord already has."""

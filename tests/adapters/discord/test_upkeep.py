@@ -64,6 +64,7 @@ async def test_commands_are_registered_at_start_only_when_their_definition_chang
     bot: DiscordBot,
 ) -> None:
     fake = bot.fake
+    await bot.adapter.commands_synced()
     [first] = global_puts(fake)
     assert first.json == build_payload(bot.app.registry)
     async with bot.app.session_factory() as session:
@@ -72,11 +73,13 @@ async def test_commands_are_registered_at_start_only_when_their_definition_chang
     assert stored.payload_hash == payload_hash(first.json)
 
     await bot.restart()  # same code: nothing to register
+    await bot.adapter.commands_synced()
     assert len(global_puts(fake)) == 1
 
     async with bot.app.session_factory() as session, session.begin():  # an older definition
         await session.execute(update(DiscordCommandSync).values(payload_hash="0" * 64))
     await bot.restart()
+    await bot.adapter.commands_synced()
     assert len(global_puts(fake)) == 2
     assert fake.commands[None][0]["name"] == first.json[0]["name"]
 
@@ -130,6 +133,7 @@ async def test_two_shard_processes_on_one_database_post_each_message_once(
     try:
         for bot in bots:
             await bot.start()
+            await bot.adapter.commands_synced()  # one after the other, as a rolling start
         assert len(global_puts(fake)) == 1  # the second process found the definition registered
         channel = fake.add_channel("ml-daily")
         for n in range(12):
