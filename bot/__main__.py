@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--socket-mode", action="store_true", default=None,
                       help="Socket Mode (no public URL; default when PIVOT_SLACK_APP_TOKEN is set)")
     mode.add_argument("--public-url", help="HTTP mode: where Slack reaches Pivot (default: slack.public_url)")
+    sub.add_parser("slack-token-key",
+                   help="print a new key for PIVOT_SLACK_TOKEN_KEY (encrypts workspaces' bot tokens)")
     return parser
 
 
@@ -93,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if command == "slack-manifest":
         return _slack_manifest(settings, args.socket_mode, args.public_url)
+    if command == "slack-token-key":
+        from bot.adapters.slack.installations import new_key
+
+        print(new_key())
+        return 0
     if getattr(args, "shard_ids", None):
         try:
             settings.discord.shard_ids = [int(x) for x in args.shard_ids.split(",")]

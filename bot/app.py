@@ -154,7 +154,7 @@ def platform_adapters(app: App) -> list[Adapter]:
         from bot.adapters.discord import DiscordAdapter
 
         adapters.append(DiscordAdapter(app))
-    if app.settings.slack.bot_token is not None:
+    if app.settings.slack.enabled:
         from bot.adapters.slack import SlackAdapter
 
         adapters.append(SlackAdapter(app))

@@ -29,6 +29,8 @@ SECRET_KEYS = {
     ("slack", "bot_token"): "PIVOT_SLACK_BOT_TOKEN",
     ("slack", "signing_secret"): "PIVOT_SLACK_SIGNING_SECRET",
     ("slack", "app_token"): "PIVOT_SLACK_APP_TOKEN",
+    ("slack", "client_secret"): "PIVOT_SLACK_CLIENT_SECRET",
+    ("slack", "token_key"): "PIVOT_SLACK_TOKEN_KEY",
     ("kaggle", "key"): "KAGGLE_KEY",
     ("kaggle", "api_token"): "KAGGLE_API_TOKEN",
     ("github", "token"): "PIVOT_GITHUB_TOKEN",
@@ -62,6 +64,9 @@ class DiscordSettings(BaseModel):
     application_id: str | None = None
     shard_ids: list[int] | None = None
     shard_count: int | None = None
+    # Register the slash commands at start when their definition changed (a hash is kept in
+    # the database, so unchanged restarts and extra shard processes don't register again).
+    sync_commands: bool = True
 
 
 class SlackSettings(BaseModel):
@@ -75,6 +80,27 @@ class SlackSettings(BaseModel):
     command: str = "/pivot"
     # Slack user ids (U…) allowed to run `admin …` besides workspace admins and owners.
     admins: list[str] = Field(default_factory=list)
+    # Many workspaces: the app's OAuth client id and secret (Basic Information → App
+    # Credentials) turn on /slack/install and /slack/oauth_redirect; bot tokens are then
+    # per workspace, kept encrypted under token_key (a Fernet key), and bot_token is unused.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    token_key: SecretStr | None = None
+    # Where Slack's OAuth pages live (tests point it at the fake; default slack.com).
+    oauth_url: str = "https://slack.com/oauth/v2/authorize"
+    # Work after the acknowledgement runs on this many workers; when `queue` requests are
+    # already waiting, a new one is answered "busy" at once instead of piling up.
+    workers: int = Field(default=8, ge=1, le=256)
+    queue: int = Field(default=64, ge=1)
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces over OAuth (client id and secret set) rather than one bot token."""
+        return self.client_id is not None and self.client_secret is not None
+
+    @property
+    def enabled(self) -> bool:
+        return self.bot_token is not None or self.oauth
 
     @field_validator("command")
     @classmethod
@@ -279,7 +305,7 @@ class Settings(BaseSettings):
 
     @property
     def has_platform(self) -> bool:
-        return self.discord.token is not None or self.slack.bot_token is not None
+        return self.discord.token is not None or self.slack.enabled
 
 
 _PENDING_TOML: dict[str, Any] = {}

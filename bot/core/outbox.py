@@ -439,3 +439,45 @@ async def by_dedupe_key(session: AsyncSession, community_id: int, key: str) -> O
         select(OutboxMessage).where(OutboxMessage.community_id == community_id,
                                     OutboxMessage.dedupe_key == key)
     )).scalar_one_or_none()
+
+
+# --- a community the bot was removed from ----------------------------------------------------------
+
+
+async def community_removed(
+    session: AsyncSession, platform: str, external_id: str, *, now: datetime, reason: str
+) -> int:
+    """The bot left this community (Discord server left, Slack app uninstalled): remember when,
+    and mark its pending posts failed with `reason`. Returns how many posts were stopped."""
+    community = (
+        await session.execute(
+            select(Community).where(Community.platform == platform, Community.external_id == external_id)
+        )
+    ).scalar_one_or_none()
+    if community is None:
+        return 0
+    community.removed_at = now
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.community_id == community.id, OutboxMessage.status == "pending")
+        .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def community_returned(session: AsyncSession, platform: str, external_id: str) -> None:
+    """The bot is back in this community (re-invited, re-installed): posts go out again."""
+    await session.execute(
+        update(Community)
+        .where(Community.platform == platform, Community.external_id == external_id,
+               Community.removed_at.is_not(None))
+        .values(removed_at=None)
+    )
+
+
+async def removed_communities(session: AsyncSession, platform: str) -> set[str]:
+    """External ids of this platform's communities the bot has been removed from."""
+    stmt = select(Community.external_id).where(
+        Community.platform == platform, Community.removed_at.is_not(None)
+    )
+    return set((await session.execute(stmt)).scalars())

@@ -25,6 +25,9 @@ class Community(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     challenge_time: Mapped[time] = mapped_column(Time(), default=time(9, 0), server_default="09:00:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the bot was removed (Discord server left, Slack app uninstalled); None while present.
+    # Its scheduled posts fail with that reason instead of being sent.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Member(Base):

@@ -11,6 +11,9 @@ import importlib.util
 
 from bot.core.feature import Feature
 
+# Platform adapters' own tables (installations, replay protection, command-sync state).
+ADAPTER_MODELS: tuple[str, ...] = ("bot.adapters.slack.models", "bot.adapters.discord.models")
+
 NAMES: tuple[str, ...] = (
     "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "projects", "jobs", "mock",
     "ask", "privacy", "admin",
@@ -30,3 +33,5 @@ def import_models() -> None:
     for name in NAMES:
         if importlib.util.find_spec(f"bot.features.{name}.models") is not None:
             importlib.import_module(f"bot.features.{name}.models")
+    for module in ADAPTER_MODELS:
+        importlib.import_module(module)

@@ -699,6 +699,23 @@ class FakeDiscord:
         session.identified.set()
         await self._notify()
 
+    def _owning_sessions(self) -> list[_Session]:
+        live = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]
+        return [s for s in live if self._shard_of(self.guild_id, s.shard[1]) == s.shard[0]][-1:]
+
+    async def remove_guild(self) -> None:
+        """The bot is kicked: GUILD_DELETE without `unavailable` (an outage would carry
+        `unavailable: true`), to the session of the shard that owns the guild."""
+        for session in self._owning_sessions():
+            await session.send(0, {"id": self.guild_id}, "GUILD_DELETE")
+
+    async def rejoin_guild(self) -> None:
+        """The bot is invited again: GUILD_CREATE for a guild it is not in (no `unavailable`
+        key: that is how a join differs from a guild coming back after an outage)."""
+        payload = {k: v for k, v in self._guild_payload().items() if k != "unavailable"}
+        for session in self._owning_sessions():
+            await session.send(0, payload, "GUILD_CREATE")
+
     @staticmethod
     def _shard_of(guild_id: str, shard_count: int) -> int:
         return (int(guild_id) >> 22) % shard_count

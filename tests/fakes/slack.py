@@ -5,7 +5,10 @@ It answers the methods Pivot's Slack adapter calls, with the shapes Slack docume
 ``chat.postMessage``, ``chat.postEphemeral``, ``conversations.open``, ``views.open``,
 ``files.getUploadURLExternal`` (+ the upload URL it hands out) and
 ``files.completeUploadExternal``, ``apps.connections.open`` and the Socket Mode
-websocket it points to; plus ``response_url`` endpoints.
+websocket it points to; plus ``response_url`` endpoints. For many workspaces:
+``oauth.v2.access`` (the OAuth code exchange, client credentials in HTTP Basic auth as
+slack_sdk sends them) and ``auth.test`` answering for whichever workspace a token belongs
+to; `install_code` scripts a code, `revoke` makes a token invalid.
 
 Usage::
 
@@ -23,6 +26,7 @@ Scripted failures are consumed in order, one per call of that method.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 from collections import defaultdict, deque
@@ -35,6 +39,8 @@ from aiohttp import web
 
 TEAM_ID = "T0PIVOT"
 BOT_USER_ID = "UPIVOTBOT"
+CLIENT_ID = "1111111111.2222222222222"
+CLIENT_SECRET = "fake-client-secret-5e1f"
 
 
 @dataclass
@@ -78,6 +84,10 @@ class FakeSlack:
         self._files = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # OAuth: code → the installation it grants; token → (team id, team name, bot user).
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[str, tuple[str, str, str]] = {}
+        self.revoked: set[str] = set()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -130,6 +140,28 @@ class FakeSlack:
             "profile": {"display_name": name, "real_name": name.title()},
         }
 
+    def install_code(
+        self, code: str, *, team_id: str, team_name: str, bot_token: str, user: str = "UINSTALLER"
+    ) -> None:
+        """The code Slack hands the browser after `user` approves the install in `team_id`."""
+        bot_user = "UBOT" + team_id[-4:]
+        self.codes[code] = {
+            "ok": True,
+            "access_token": bot_token,
+            "token_type": "bot",
+            "scope": "commands,chat:write,im:write,mpim:write,users:read,files:write,app_mentions:read",
+            "bot_user_id": bot_user,
+            "app_id": "A0PIVOT",
+            "team": {"id": team_id, "name": team_name},
+            "enterprise": None,
+            "authed_user": {"id": user},
+            "is_enterprise_install": False,
+        }
+        self.tokens[bot_token] = (team_id, team_name, bot_user)
+
+    def revoke(self, token: str) -> None:
+        self.revoked.add(token)
+
     def fail_next(
         self,
         method: str,
@@ -179,12 +211,16 @@ class FakeSlack:
                 return web.json_response(
                     {"ok": False, "error": failure.error}, status=failure.status, headers=headers
                 )
+            if method == "oauth.v2.access":
+                return web.json_response(self._oauth_v2_access(auth, args))
             if not token:
                 return web.json_response({"ok": False, "error": "not_authed"})
+            if token in self.revoked:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            return web.json_response(handler(args))
+            return web.json_response(handler({**args, "_token": token}))
         finally:
             await self._notify()
 
@@ -228,14 +264,28 @@ class FakeSlack:
 
     # --- methods ------------------------------------------------------------------------------
 
+    def _oauth_v2_access(self, auth: str, args: dict[str, Any]) -> dict[str, Any]:
+        """https://docs.slack.dev/reference/methods/oauth.v2.access: credentials in Basic auth
+        (or the form), the code is single-use."""
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if (client_id, client_secret) != (CLIENT_ID, CLIENT_SECRET):
+            return {"ok": False, "error": "invalid_client_id"}
+        granted = self.codes.pop(str(args.get("code", "")), None)
+        return granted or {"ok": False, "error": "invalid_code"}
+
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        team_id, team, user_id = self.tokens.get(
+            args.get("_token", ""), (self.team_id, "Pivot test", self.bot_user_id)
+        )
         return {
             "ok": True,
-            "url": "https://pivot-test.slack.com/",
-            "team": "Pivot test",
+            "url": f"https://{team_id.lower()}.slack.com/",
+            "team": team,
             "user": "pivot",
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
+            "team_id": team_id,
+            "user_id": user_id,
             "bot_id": "BPIVOT",
             "is_enterprise_install": False,
         }

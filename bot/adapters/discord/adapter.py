@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from bot.adapters.discord.client import (
@@ -12,6 +13,7 @@ from bot.adapters.discord.client import (
     PivotShardedClient,
     make_client,
 )
+from bot.adapters.discord.commands import build_payload
 from bot.adapters.discord.interactions import (
     DEFER_AFTER_SECONDS,
     PLATFORM,
@@ -19,7 +21,9 @@ from bot.adapters.discord.interactions import (
     Interactions,
     ModalBook,
 )
-from bot.adapters.discord.sender import DiscordSender
+from bot.adapters.discord.sender import REMOVED_REASON, DiscordSender
+from bot.adapters.discord.sync import sync_if_changed
+from bot.core.outbox import community_removed, community_returned, removed_communities
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -27,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOGIN_WAIT_SECONDS = 30.0
+# How long the set of servers Pivot was removed from is reused before asking the database
+# again (another process may have seen the GUILD_DELETE).
+REMOVED_CACHE_SECONDS = 30.0
 
 
 class DiscordAdapter:
@@ -59,7 +66,13 @@ class DiscordAdapter:
             app, lambda: self.client.http, self.modals, defer_after=defer_after
         )
         self.client.on_pivot_interaction = self.interactions.handle
-        self.sender = DiscordSender(self._http, on_render=self.modals.remember)
+        self.client.on_pivot_guild_remove = self.guild_removed
+        self.client.on_pivot_guild_join = self.guild_joined
+        self._removed: tuple[set[str], float] = (set(), 0.0)
+        self._sync_task: asyncio.Task[None] | None = None
+        self.sender = DiscordSender(
+            self._http, on_render=self.modals.remember, removed=self.is_removed
+        )
 
     async def _http(self) -> PivotHTTPClient:
         """The REST layer once logged in (the outbox may start before the gateway is up)."""
@@ -77,7 +90,61 @@ class DiscordAdapter:
             log.info("Discord gateway from the REST base: %s", url)
         self._logged_in.set()
         log.info("logged in to Discord as %s", self.client.user)
+        if self.app.settings.discord.sync_commands:
+            # Beside the gateway connection, not before it: identifying is not delayed.
+            self._sync_task = asyncio.create_task(self.sync_commands(), name="discord-command-sync")
         await self.client.connect(reconnect=True)
 
+    async def commands_synced(self) -> None:
+        """Wait until the start-up registration check has finished (tests, health checks)."""
+        await self._logged_in.wait()  # the task is created in the same step as this is set
+        if self._sync_task is not None:
+            await asyncio.shield(self._sync_task)
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands if their definition changed since the last start.
+        A failure is logged and the bot runs on with the commands Discord already has."""
+        app_id = self.app.settings.discord.application_id or (
+            str(self.client.application_id) if self.client.application_id else None
+        )
+        try:
+            if app_id is None:
+                app_id = str((await self.client.http.application_info())["id"])
+            await sync_if_changed(
+                self.app.session_factory,
+                self.client.http,
+                app_id,
+                build_payload(self.app.registry),
+                now=self.app.clock.now(),
+            )
+        except Exception as exc:
+            log.warning("Discord: could not register the slash commands (%s)", exc)
+
+    async def guild_removed(self, guild_id: str) -> None:
+        """Kicked, banned, or the server deleted: every post there stops, pending ones are
+        marked failed with the reason, and later ones fail without being sent."""
+        async with self.app.session_factory() as session, session.begin():
+            stopped = await community_removed(
+                session, PLATFORM, guild_id, now=self.app.clock.now(), reason=REMOVED_REASON
+            )
+        self._removed = (self._removed[0] | {guild_id}, self._removed[1])
+        log.info("Discord: removed from server %s; %d pending posts stopped", guild_id, stopped)
+
+    async def guild_joined(self, guild_id: str) -> None:
+        async with self.app.session_factory() as session, session.begin():
+            await community_returned(session, PLATFORM, guild_id)
+        self._removed = (self._removed[0] - {guild_id}, self._removed[1])
+
+    async def is_removed(self, guild_id: str) -> bool:
+        removed, expires = self._removed
+        now = time.monotonic()
+        if expires <= now:
+            async with self.app.session_factory() as session:
+                removed = await removed_communities(session, PLATFORM)
+            self._removed = (removed, now + REMOVED_CACHE_SECONDS)
+        return guild_id in removed
+
     async def close(self) -> None:
+        if self._sync_task is not None and not self._sync_task.done():
+            await asyncio.wait({self._sync_task}, timeout=10)
         await self.client.close()

@@ -76,12 +76,16 @@ class PivotHTTPClient(HTTPClient):
 
 
 InteractionHook = Callable[[discord.Interaction], Awaitable[None]]
+GuildHook = Callable[[str], Awaitable[None]]
 
 
 class _PivotMixin:
-    """What Pivot's two client classes share: the HTTP layer and one interaction hook."""
+    """What Pivot's two client classes share: the HTTP layer, one interaction hook, and
+    hooks for joining and leaving a guild."""
 
     on_pivot_interaction: InteractionHook | None = None
+    on_pivot_guild_join: GuildHook | None = None
+    on_pivot_guild_remove: GuildHook | None = None
 
     def _install_http(self, api_base: str | None, gateway: str | None) -> None:
         old: HTTPClient = self.http  # type: ignore[has-type]
@@ -101,6 +105,16 @@ class _PivotMixin:
         # not by View objects that die with the process.
         if self.on_pivot_interaction is not None:
             await self.on_pivot_interaction(interaction)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # GUILD_DELETE without `unavailable`: kicked, banned, or the server was deleted.
+        # (An outage sends `unavailable: true`, which discord.py reports separately.)
+        if self.on_pivot_guild_remove is not None:
+            await self.on_pivot_guild_remove(str(guild.id))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if self.on_pivot_guild_join is not None:
+            await self.on_pivot_guild_join(str(guild.id))
 
 
 class PivotClient(_PivotMixin, discord.Client):

@@ -43,6 +43,7 @@ PRIVATE_THREAD = 12
 FORUM_TYPES = {15, 16}
 THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
 THREAD_NAME_LIMIT = 100
+REMOVED_REASON = "Pivot was removed from this Discord server; invite it again to resume posts"
 
 
 def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[str, Any]]:
@@ -99,9 +100,12 @@ class DiscordSender:
         http: Callable[[], Awaitable[PivotHTTPClient]],
         *,
         on_render: Callable[[Reply], None] | None = None,
+        removed: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._http = http
         self._on_render = on_render
+        # "Was the bot removed from this guild?" Posts there fail instead of being sent.
+        self._removed = removed
         self._dm_channels: dict[str, str] = {}
 
     async def http(self) -> PivotHTTPClient:
@@ -112,6 +116,8 @@ class DiscordSender:
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
+        if self._removed is not None and await self._removed(delivery.community_external_id):
+            raise PermanentDeliveryError(REMOVED_REASON)
         try:
             if target.kind == "channel":
                 message_id = await self.post(target.to, delivery.reply)

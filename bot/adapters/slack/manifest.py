@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.adapters.slack.adapter import EVENTS_PATH
+from bot.adapters.slack.paths import EVENTS_PATH, REDIRECT_PATH
 from bot.config import ConfigError
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
 COMMAND_SCOPES = ("commands",)
 # `@Pivot goal list` in a channel the bot is in.
 BOT_EVENTS: dict[str, tuple[str, ...]] = {"app_mention": ("app_mentions:read",)}
+# Many workspaces: an uninstall or a revoked token removes that workspace's installation.
+OAUTH_EVENTS: dict[str, tuple[str, ...]] = {"app_uninstalled": (), "tokens_revoked": ()}
 
 
 def bot_scopes() -> list[str]:
@@ -77,7 +79,8 @@ def manifest(
         "should_escape": True,  # mentions arrive as <@U…|name>, ids we can trust
     }
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": sorted(BOT_EVENTS)}
+    oauth = slack.client_id is not None
+    events: dict[str, Any] = {"bot_events": sorted(BOT_EVENTS | (OAUTH_EVENTS if oauth else {}))}
     if request_url is not None:
         command["url"] = request_url
         interactivity["request_url"] = request_url
@@ -94,7 +97,7 @@ def manifest(
             "bot_user": {"display_name": APP_NAME, "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "oauth_config": _oauth_config(oauth, public_url or slack.public_url),
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
@@ -103,6 +106,20 @@ def manifest(
             "token_rotation_enabled": False,
         },
     }
+
+
+def _oauth_config(oauth: bool, base: str | None) -> dict[str, Any]:
+    """The bot scopes; with many workspaces (slack.client_id set) also where Slack sends the
+    browser back after an install (needs the public URL, HTTP or Socket Mode alike)."""
+    config: dict[str, Any] = {"scopes": {"bot": bot_scopes()}}
+    if oauth:
+        if not base:
+            raise ConfigError(
+                "installing in many workspaces needs the public URL Slack redirects to: set "
+                "PIVOT_SLACK_PUBLIC_URL (e.g. https://pivot.example.org)"
+            )
+        config["redirect_urls"] = [base.rstrip("/") + REDIRECT_PATH]
+    return config
 
 
 _LONG_DESCRIPTION = (

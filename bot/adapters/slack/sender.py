@@ -9,6 +9,7 @@ has slack_sdk's own retry handlers removed so nothing retries twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -69,19 +70,39 @@ DM_CLOSED_ERRORS = frozenset(
 MAX_GROUP = 8
 
 
+class NotInstalled(Exception):
+    """No installation for this workspace (OAuth mode): never installed, or uninstalled."""
+
+
 class SlackSender:
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    """`client_for(team_id)` gives the Web API client with that workspace's bot token (one
+    client for every team with a single bot token); it raises `NotInstalled` for a workspace
+    that removed Pivot, and the post fails with that reason instead of being sent."""
+
+    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
+        self.client_for = client_for
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         try:
-            return await self._deliver(delivery)
+            client = await self.client_for(delivery.community_external_id)
+        except NotInstalled as exc:
+            raise PermanentDeliveryError(str(exc)) from None
+        try:
+            return await _Delivering(client).deliver(delivery)
         except SlackApiError as exc:
             raise classify(exc) from None
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             raise TransientDeliveryError(f"network: {type(exc).__name__}: {exc}"[:500]) from None
 
-    async def _deliver(self, delivery: Delivery) -> DeliveryResult:
+
+
+class _Delivering:
+    """One delivery with one workspace's client."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
         if target.kind in ("channel", "thread"):
             # A question's message (kind "thread"): the replies go into its thread (named by its ts).

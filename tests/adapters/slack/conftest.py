@@ -189,7 +189,8 @@ class SlackHarness:
         before = len(self.fake.responses_to(key))
         sent = await self.command(text, response_key=key, **kwargs)
         assert sent.status == 200, sent
-        await self.fake.wait_for(lambda: len(self.fake.responses_to(key)) > before)
+        # Generous: a first chart imports matplotlib, which takes seconds on a loaded machine.
+        await self.fake.wait_for(lambda: len(self.fake.responses_to(key)) > before, within=20)
         return self.fake.responses_to(key)[before]
 
     async def interact(self, payload: dict[str, Any]) -> Sent:

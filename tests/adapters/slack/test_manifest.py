@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.__main__ import main
 from bot.adapters.slack import manifest as manifest_module
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 SLACK_SOURCE = Path(manifest_module.__file__).parent
 
@@ -66,6 +66,22 @@ def test_manifest_for_http_mode(tmp_path: Path) -> None:
     assert data["features"]["bot_user"]["display_name"] == "Pivot"
     assert "/study help" in data["display_information"]["long_description"]
     assert 175 <= len(data["display_information"]["long_description"]) <= 4000
+
+
+def test_manifest_for_many_workspaces_redirects_back_and_hears_uninstalls() -> None:
+    settings = Settings(
+        slack={"client_id": "1111.2222", "public_url": "https://pivot.example.org"}
+    )
+    data = yaml.safe_load(manifest_module.manifest_yaml(settings))
+    assert data["oauth_config"]["redirect_urls"] == [
+        "https://pivot.example.org/slack/oauth_redirect"
+    ]
+    assert data["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_mention", "app_uninstalled", "tokens_revoked",
+    ]
+    no_url = Settings(slack={"client_id": "1111.2222", "app_token": "xapp-1-test"})
+    with pytest.raises(ConfigError, match="PIVOT_SLACK_PUBLIC_URL"):
+        manifest_module.manifest(no_url)
 
 
 def test_manifest_for_socket_mode_needs_no_url() -> None:
