@@ -59,6 +59,9 @@ class App:
             {},
             max_attempts=settings.outbox.max_attempts,
             backoff=timedelta(seconds=settings.outbox.backoff_seconds),
+            lease=timedelta(seconds=settings.outbox.lease_seconds),
+            batch=settings.outbox.batch,
+            concurrency=settings.outbox.concurrency,
         )
         self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
                                      resources=self.resources, after_commit=self.outbox.wake)
