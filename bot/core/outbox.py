@@ -299,7 +299,7 @@ class _Batch:
     done: set[int] = field(default_factory=set)
 
 
-class _Pacer:
+class Pacer:
     """Start times at least `interval` apart (a strict spacing, no bursts)."""
 
     def __init__(self, interval: float) -> None:
@@ -343,8 +343,8 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._slots: asyncio.Semaphore | None = None
-        self._destination_pacers: dict[tuple[str, str, str], _Pacer] = {}
-        self._platform_pacers: dict[str, _Pacer] = {}
+        self._destination_pacers: dict[tuple[str, str, str], Pacer] = {}
+        self._platform_pacers: dict[str, Pacer] = {}
         self._held = 0  # rows claimed and not yet finished, over all batches in flight
         self._retry_timer: asyncio.TimerHandle | None = None
 
@@ -516,14 +516,14 @@ class OutboxWorker:
             policy = self.policy(row.delivery.platform)
             if policy.per_destination_interval:
                 pacer = self._destination_pacers.setdefault(
-                    row.destination, _Pacer(policy.per_destination_interval))
+                    row.destination, Pacer(policy.per_destination_interval))
                 await pacer.wait()
             async with self._slots:
                 if self._stopping or row.delivery.id in batch.lost:
                     return
                 if policy.rate_per_second:
                     await self._platform_pacers.setdefault(
-                        row.delivery.platform, _Pacer(1.0 / policy.rate_per_second)).wait()
+                        row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
                 if policy.mark_sending and not await self._mark_sending(batch, row):
                     return
                 keep_going = await self._attempt(batch, row)

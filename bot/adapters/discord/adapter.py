@@ -59,7 +59,8 @@ class DiscordAdapter:
             app, lambda: self.client.http, self.modals, defer_after=defer_after
         )
         self.client.on_pivot_interaction = self.interactions.handle
-        self.sender = DiscordSender(self._http, on_render=self.modals.remember)
+        self.sender = DiscordSender(self._http, on_render=self.modals.remember,
+                                    rate_per_second=settings.global_rate_limit)
 
     async def _http(self) -> PivotHTTPClient:
         """The REST layer once logged in (the outbox may start before the gateway is up)."""
