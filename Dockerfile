@@ -5,6 +5,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
+# tini as PID 1: forwards SIGTERM/SIGINT to Pivot (which drains: sends in flight finish, unsent
+# posts are released at once) and reaps zombies, so `docker stop` never ends in SIGKILL.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY bot ./bot
@@ -20,5 +26,7 @@ VOLUME ["/data"]
 EXPOSE 3000
 
 # `run` applies pending migrations, then starts every platform whose token is set.
-ENTRYPOINT ["python", "-m", "bot"]
+# Exec form throughout: no shell in between to swallow the signal.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "python", "-m", "bot"]
 CMD ["run"]

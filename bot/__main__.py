@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -159,12 +160,18 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     else:
         app = App(settings)
         adapters = platform_adapters(app)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Both drain: sends in flight finish and are recorded, unsent posts are released at once.
+        loop.add_signal_handler(signum, app.request_stop)
     try:
         await app.serve(adapters)
     except PlatformsDown as exc:
         print(f"pivot: could not serve any platform — {exc}", file=sys.stderr)
         return 1
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         await app.close()
     return 0
 
