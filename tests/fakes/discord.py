@@ -261,6 +261,14 @@ class FakeDiscord:
         self.users[user.id] = user
         return user
 
+    def limit(
+        self, *, global_per_second: float | None = None, route: tuple[int, float] | None = None
+    ) -> None:
+        """Enforce Discord's global limit and/or a per-channel message bucket from now on."""
+        self.global_limit = global_per_second
+        self._global_bucket = _TokenBucket(global_per_second) if global_per_second else None
+        self.route_limit = route
+
     def close_dms(self, user: User) -> None:
         self.closed_dms.add(user.id)
 

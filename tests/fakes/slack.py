@@ -82,6 +82,7 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self.posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.post_times: dict[str, list[float]] = defaultdict(list)  # monotonic, per channel
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
         self.sockets: list[web.WebSocketResponse] = []
@@ -303,6 +304,7 @@ class FakeSlack:
         if isinstance(metadata, dict):
             message["metadata"] = metadata
         self.posted[str(args["channel"])].append(message)
+        self.post_times[str(args["channel"])].append(time.monotonic())
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
