@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.app import App
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.sender import METADATA_EVENT, SlackSender
+from bot.app import App
 from bot.core.clock import ManualClock
 from bot.core.messages import Reply
 from bot.core.outbox import OutboxMessage, Target, enqueue
