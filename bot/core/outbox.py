@@ -195,6 +195,9 @@ class SendPolicy:
 
 
 class Sender(Protocol):
+    """Delivers one row. Optional: `policy` (a `SendPolicy`) and `ready()` (False while the
+    platform cannot send yet, e.g. before login: its rows are not claimed meanwhile)."""
+
     async def deliver(self, delivery: Delivery) -> DeliveryResult: ...
 
 
@@ -297,6 +300,9 @@ class _Batch:
     dm_channels: list[dict[str, Any]] = field(default_factory=list)
     lost: set[int] = field(default_factory=set)
     done: set[int] = field(default_factory=set)
+    # time.monotonic() until which the lease surely still holds (claim or last renewal, plus
+    # two thirds of the lease): past it, renew before sending (the event loop may have stalled).
+    valid_until: float = 0.0
 
 
 class Pacer:
@@ -358,6 +364,9 @@ class OutboxWorker:
         self._stopping = True
         self._wake.set()
 
+    def ready_platforms(self) -> list[str]:
+        return [p for p, sender in self.senders.items() if getattr(sender, "ready", lambda: True)()]
+
     def policy(self, platform: str) -> SendPolicy:
         return getattr(self.senders.get(platform), "policy", None) or SendPolicy()
 
@@ -404,6 +413,10 @@ class OutboxWorker:
     # --- claiming ---------------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> _Batch | None:
+        platforms = self.ready_platforms()
+        if not platforms:
+            return None
+        started = time.monotonic()
         now = self.clock.now()
         token = f"{self.owner}:{uuid.uuid4().hex[:12]}"
         cand, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
@@ -424,7 +437,7 @@ class OutboxWorker:
                 .where(
                     cand.status == "pending",
                     cand.next_attempt_at <= now,
-                    cand.platform.in_(list(self.senders)),
+                    cand.platform.in_(platforms),
                     or_(cand.lease_until.is_(None), cand.lease_until < now),
                     ~waiting_before,
                 )
@@ -482,7 +495,12 @@ class OutboxWorker:
             )
             for row, external_id, member_id, dm_channel in rows
         ]
-        return _Batch(token, claimed) if claimed else None
+        if not claimed:
+            return None
+        return _Batch(token, claimed, valid_until=started + self._safe_lease_seconds())
+
+    def _safe_lease_seconds(self) -> float:
+        return self.lease.total_seconds() * 2 / 3
 
     # --- delivering -------------------------------------------------------------------------
 
@@ -524,6 +542,10 @@ class OutboxWorker:
                 if policy.rate_per_second:
                     await self._platform_pacers.setdefault(
                         row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
+                if time.monotonic() > batch.valid_until:
+                    await self._renew_once(batch)
+                    if row.delivery.id in batch.lost:
+                        return
                 if policy.mark_sending and not await self._mark_sending(batch, row):
                     return
                 keep_going = await self._attempt(batch, row)
@@ -631,23 +653,26 @@ class OutboxWorker:
         interval = max(self.lease.total_seconds() / 3, 0.05)
         while True:
             await asyncio.sleep(interval)
-            async with self.session_factory() as session, session.begin():
-                held = set(
-                    (
-                        await session.execute(
-                            update(OutboxMessage)
-                            .where(OutboxMessage.lease_owner == batch.token)
-                            .values(lease_until=self.clock.now() + self.lease)
-                            .returning(OutboxMessage.id)
-                        )
-                    ).scalars()
-                )
-            waiting = {r.delivery.id for r in batch.rows} - batch.done - held
-            pending = {r["id"] for r in batch.results}
-            lost = waiting - pending
-            if lost - batch.lost:
-                log.warning("outbox lease lost on %d row(s); not sending them", len(lost - batch.lost))
-                batch.lost |= lost
+            await self._renew_once(batch)
+
+    async def _renew_once(self, batch: _Batch) -> None:
+        started = time.monotonic()
+        async with self.session_factory() as session, session.begin():
+            held = set(
+                (
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.lease_owner == batch.token)
+                        .values(lease_until=self.clock.now() + self.lease)
+                        .returning(OutboxMessage.id)
+                    )
+                ).scalars()
+            )
+        batch.valid_until = started + self._safe_lease_seconds()
+        lost = {r.delivery.id for r in batch.rows} - batch.done - held - batch.lost
+        if lost:
+            log.warning("outbox lease lost on %d row(s); not sending them", len(lost))
+            batch.lost |= lost
 
     async def _flush_periodically(self, batch: _Batch) -> None:
         while True:

@@ -60,7 +60,8 @@ class DiscordAdapter:
         )
         self.client.on_pivot_interaction = self.interactions.handle
         self.sender = DiscordSender(self._http, on_render=self.modals.remember,
-                                    rate_per_second=settings.global_rate_limit)
+                                    rate_per_second=settings.global_rate_limit,
+                                    ready=self._logged_in.is_set)
 
     async def _http(self) -> PivotHTTPClient:
         """The REST layer once logged in (the outbox may start before the gateway is up)."""
@@ -73,6 +74,7 @@ class DiscordAdapter:
             url = await self.client.http.discover_gateway()
             log.info("Discord gateway from the REST base: %s", url)
         self._logged_in.set()
+        self.app.outbox.wake()  # posts waiting for the login
         log.info("logged in to Discord as %s", self.client.user)
         await self.client.connect(reconnect=True)
 

@@ -117,11 +117,17 @@ class DiscordSender:
         *,
         on_render: Callable[[Reply], None] | None = None,
         rate_per_second: float = 50.0,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self._http = http
+        self._ready = ready
         self._on_render = on_render
         self._dm_channels: dict[str, str] = {}
         self._pacer = Pacer(1.0 / rate_per_second)
+
+    def ready(self) -> bool:
+        """Logged in: the outbox claims Discord rows only then (no lease held while waiting)."""
+        return self._ready is None or self._ready()
 
     async def http(self) -> PivotHTTPClient:
         try:
