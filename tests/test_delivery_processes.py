@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.core.db import make_engine, make_session_factory
 from bot.core.messages import Reply
-from bot.core.outbox import Outgoing, OutboxMessage, Target, enqueue_many
+from bot.core.outbox import OutboxMessage, Outgoing, Target, enqueue_many
 from bot.core.tenancy import ensure_community
 from tests.fakes import discord as fake_discord
 from tests.fakes.discord import FakeDiscord
