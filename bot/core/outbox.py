@@ -303,6 +303,8 @@ class _Batch:
     # time.monotonic() until which the lease surely still holds (claim or last renewal, plus
     # two thirds of the lease): past it, renew before sending (the event loop may have stalled).
     valid_until: float = 0.0
+    # One write about the batch at a time: a release must never overtake a result being written.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Pacer:
@@ -521,7 +523,7 @@ class OutboxWorker:
             await asyncio.gather(renewer, flusher, return_exceptions=True)
             # Shielded: recording what was sent must survive a cancelled shutdown.
             await asyncio.shield(self._finish(batch))
-            self._held -= len(batch.rows)
+            self._held -= len(batch.rows) - len(batch.done)
         return len(batch.rows)
 
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
@@ -549,6 +551,9 @@ class OutboxWorker:
                 if policy.mark_sending and not await self._mark_sending(batch, row):
                     return
                 keep_going = await self._attempt(batch, row)
+            self._held -= 1
+            if self._held <= self.batch // 2:
+                self._wake.set()  # room for another claim while this batch finishes
             if len(batch.results) >= FLUSH_EVERY:
                 await self._flush(batch)
             if not keep_going:
@@ -678,9 +683,14 @@ class OutboxWorker:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             if batch.results:
-                await self._flush(batch)
+                # Shielded: cancelling this task at the end of the batch must not drop a write.
+                await asyncio.shield(self._flush(batch))
 
     async def _flush(self, batch: _Batch) -> None:
+        async with batch.lock:
+            await self._write_results(batch)
+
+    async def _write_results(self, batch: _Batch) -> None:
         """Write the queued results in one transaction, each fenced on the claim token."""
         results, batch.results = batch.results, []
         channels, batch.dm_channels = batch.dm_channels, []
@@ -702,7 +712,7 @@ class OutboxWorker:
                         set_={"channel_id": stmt.excluded.channel_id},
                     )
                     await session.execute(stmt, channels)
-        except Exception:
+        except BaseException:
             batch.results[:0] = results  # keep them for the next flush
             batch.dm_channels[:0] = channels
             raise
@@ -714,13 +724,14 @@ class OutboxWorker:
         """Record every result, then release what was not sent at once."""
         for attempt in range(3):
             try:
-                await self._flush(batch)
-                async with self.session_factory() as session, session.begin():
-                    await session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.lease_owner == batch.token)
-                        .values(lease_owner=None, lease_until=None)
-                    )
+                async with batch.lock:
+                    await self._write_results(batch)
+                    async with self.session_factory() as session, session.begin():
+                        await session.execute(
+                            update(OutboxMessage)
+                            .where(OutboxMessage.lease_owner == batch.token)
+                            .values(lease_owner=None, lease_until=None)
+                        )
                 return
             except Exception:
                 log.exception("outbox: recording results failed (try %d of 3)", attempt + 1)

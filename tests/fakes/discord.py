@@ -190,6 +190,7 @@ class FakeDiscord:
         self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self.nonce_replays = 0
         self.rate_limited = 0  # 429s answered by the limits above
+        self.post_times: list[float] = []  # time.monotonic() of each message created by REST
         self._ids = itertools.count(900000000000000001)
         self.token = "fake-bot-token"
         self.bot = User("800000000000000001", "pivot")
@@ -610,6 +611,7 @@ class FakeDiscord:
                 self.nonce_replays += 1
                 return self._json(seen[1], headers=headers)
         message = self._message(channel_id, body, call.files)
+        self.post_times.append(time.monotonic())
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(self.bot.id, str(nonce))] = (time.monotonic(), message)
         return self._json(message, headers=headers)
@@ -619,7 +621,10 @@ class FakeDiscord:
         return [m for messages in self.messages.values() for m in messages]
 
     async def _open_dm(self, request: web.Request) -> web.Response:
-        user_id = str(request[CALL].json["recipient_id"])
+        return self._json(self.channels[self.open_dm(str(request[CALL].json["recipient_id"]))])
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with this user (opened now if new), as POST /users/@me/channels does."""
         user = self.users.get(user_id) or User(user_id, f"user{user_id[-4:]}")
         channel_id = self.dm_channels.get(user_id)
         if channel_id is None:
@@ -631,7 +636,7 @@ class FakeDiscord:
                 "last_message_id": None,
                 "flags": 0,
             }
-        return self._json(self.channels[channel_id])
+        return channel_id
 
     async def _create_thread(self, request: web.Request) -> web.Response:
         parent = request.match_info["channel"]
