@@ -24,8 +24,8 @@ from pathlib import Path
 if __package__ in {None, ""}:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select
 from discord.http import Route
+from sqlalchemy import func, insert, select
 
 from bench._support import database, machine
 from bot.adapters.discord.client import PivotHTTPClient, make_client

@@ -308,15 +308,17 @@ class _Batch:
 
 
 class Pacer:
-    """Start times at least `interval` apart (a strict spacing, no bursts)."""
+    """Start times `interval` apart on average. `burst` starts may catch up at once after a
+    stall or a pause (0: a strict spacing)."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, burst: int = 0) -> None:
         self.interval = interval
+        self.burst = burst
         self._next = 0.0
 
     async def wait(self) -> None:
         now = time.monotonic()
-        slot = max(now, self._next)
+        slot = max(self._next, now - self.burst * self.interval)
         self._next = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)

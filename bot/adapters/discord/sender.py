@@ -123,7 +123,8 @@ class DiscordSender:
         self._ready = ready
         self._on_render = on_render
         self._dm_channels: dict[str, str] = {}
-        self._pacer = Pacer(1.0 / rate_per_second)
+        # A tenth of a second's worth may go at once, to catch up after a stall.
+        self._pacer = Pacer(1.0 / rate_per_second, burst=max(int(rate_per_second / 10), 1))
 
     def ready(self) -> bool:
         """Logged in: the outbox claims Discord rows only then (no lease held while waiting)."""
