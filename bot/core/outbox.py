@@ -26,7 +26,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -305,6 +305,7 @@ class _Batch:
     valid_until: float = 0.0
     # One write about the batch at a time: a release must never overtake a result being written.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    marker: _Marker | None = None
 
 
 class Pacer:
@@ -322,6 +323,59 @@ class Pacer:
         self._next = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+class _Spacing:
+    """One destination's calls `interval` apart (its sends are sequential). Calls follow a
+    schedule, so a late wake-up is made up for, by at most `catch_up` seconds per call."""
+
+    def __init__(self, interval: float, catch_up: float = 0.03) -> None:
+        self.interval = interval
+        self.catch_up = catch_up
+        self.next_at = float("-inf")
+
+    @property
+    def last(self) -> float:
+        return self.next_at - self.interval
+
+    async def wait(self, lead: float = 0.0) -> None:
+        """Until the next call may start, or `lead` seconds before (to prepare it meanwhile)."""
+        delay = self.next_at - lead - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def started(self) -> None:
+        now = time.monotonic()
+        self.next_at = max(self.next_at, now - self.catch_up) + self.interval
+
+
+class _Marker:
+    """Coalesces "about to send" marks: every row asking while a write is under way goes
+    into the next write, so concurrent sends share one transaction."""
+
+    def __init__(self, write: Callable[[list[int]], Awaitable[set[int]]]) -> None:
+        self._write = write
+        self._waiting: list[int] = []
+        self._next: asyncio.Future[set[int]] | None = None
+        self._busy = asyncio.Lock()
+
+    async def mark(self, row_id: int) -> bool:
+        self._waiting.append(row_id)
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            asyncio.create_task(self._run(self._next))
+        marked = await asyncio.shield(self._next)
+        return row_id in marked
+
+    async def _run(self, future: asyncio.Future[set[int]]) -> None:
+        async with self._busy:  # one write at a time; the others gather meanwhile
+            ids, self._waiting, self._next = self._waiting, [], None
+            try:
+                future.set_result(await self._write(ids))
+            except BaseException as exc:
+                future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
 
 
 class OutboxWorker:
@@ -353,7 +407,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._slots: asyncio.Semaphore | None = None
-        self._destination_pacers: dict[tuple[str, str, str], Pacer] = {}
+        self._destination_spacing: dict[tuple[str, str, str], _Spacing] = {}
         self._platform_pacers: dict[str, Pacer] = {}
         self._held = 0  # rows claimed and not yet finished, over all batches in flight
         self._retry_timer: asyncio.TimerHandle | None = None
@@ -501,7 +555,9 @@ class OutboxWorker:
         ]
         if not claimed:
             return None
-        return _Batch(token, claimed, valid_until=started + self._safe_lease_seconds())
+        batch = _Batch(token, claimed, valid_until=started + self._safe_lease_seconds())
+        batch.marker = _Marker(lambda ids: self._mark_sending(batch, ids))
+        return batch
 
     def _safe_lease_seconds(self) -> float:
         return self.lease.total_seconds() * 2 / 3
@@ -528,30 +584,47 @@ class OutboxWorker:
             self._held -= len(batch.rows) - len(batch.done)
         return len(batch.rows)
 
+    def _spacing(self, destination: tuple[str, str, str], interval: float) -> _Spacing:
+        spacing = self._destination_spacing.get(destination)
+        if spacing is None:
+            if len(self._destination_spacing) > 10_000:  # forget destinations long quiet
+                horizon = time.monotonic() - interval
+                self._destination_spacing = {
+                    k: v for k, v in self._destination_spacing.items() if v.last > horizon}
+            spacing = self._destination_spacing[destination] = _Spacing(interval)
+        return spacing
+
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
         """One destination's rows, one at a time, in id order."""
-        assert self._slots is not None
+        assert self._slots is not None and batch.marker is not None
         while queue and not self._stopping:
             row = queue.popleft()
             if row.delivery.id in batch.lost:
                 return  # another worker holds this destination now; leave the rest to it
             policy = self.policy(row.delivery.platform)
-            if policy.per_destination_interval:
-                pacer = self._destination_pacers.setdefault(
-                    row.destination, Pacer(policy.per_destination_interval))
-                await pacer.wait()
+            spacing = (self._spacing(row.destination, policy.per_destination_interval)
+                       if policy.per_destination_interval else None)
+            if spacing is not None:
+                # Without holding a slot, and a little early: the mark below takes a moment.
+                await spacing.wait(lead=min(0.25, spacing.interval / 2))
             async with self._slots:
                 if self._stopping or row.delivery.id in batch.lost:
                     return
-                if policy.rate_per_second:
-                    await self._platform_pacers.setdefault(
-                        row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
                 if time.monotonic() > batch.valid_until:
                     await self._renew_once(batch)
                     if row.delivery.id in batch.lost:
                         return
-                if policy.mark_sending and not await self._mark_sending(batch, row):
+                if policy.mark_sending and not await batch.marker.mark(row.delivery.id):
+                    log.warning("delivery %s: lease lost before sending; left to its new holder",
+                                row.delivery.id)
+                    batch.lost.add(row.delivery.id)
                     return
+                if spacing is not None:
+                    await spacing.wait()  # the mark took a moment: space the calls themselves
+                    spacing.started()
+                if policy.rate_per_second:
+                    await self._platform_pacers.setdefault(
+                        row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
                 keep_going = await self._attempt(batch, row)
             self._held -= 1
             if self._held <= self.batch // 2:
@@ -559,7 +632,25 @@ class OutboxWorker:
             if len(batch.results) >= FLUSH_EVERY:
                 await self._flush(batch)
             if not keep_going:
-                return  # later rows of this destination must not overtake this one
+                # Later rows of this destination must not overtake this one: hand them back
+                # now (not at the end of the batch) so they follow it as soon as it is due.
+                await self._release_rest(batch, queue)
+                return
+
+    async def _release_rest(self, batch: _Batch, queue: deque[_Claimed]) -> None:
+        rest = [row.delivery.id for row in queue]
+        queue.clear()
+        async with batch.lock:
+            await self._write_results(batch)  # the head row's new due time first
+            if rest:
+                async with self.session_factory() as session, session.begin():
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(rest), OutboxMessage.lease_owner == batch.token)
+                        .values(lease_owner=None, lease_until=None)
+                    )
+        batch.done.update(rest)
+        self._held -= len(rest)
 
     async def _attempt(self, batch: _Batch, row: _Claimed) -> bool:
         """Send one row and queue its result. False when the destination must wait."""
@@ -641,19 +732,17 @@ class OutboxWorker:
 
     # --- leases and writes --------------------------------------------------------------------
 
-    async def _mark_sending(self, batch: _Batch, row: _Claimed) -> bool:
-        """Record that a send is about to happen; False (and nothing sent) if the lease is lost."""
+    async def _mark_sending(self, batch: _Batch, ids: list[int]) -> set[int]:
+        """Record that these sends are about to happen; returns the ids still ours (a row
+        whose lease passed to another worker is not marked and must not be sent)."""
         async with self.session_factory() as session, session.begin():
             result = await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row.delivery.id, OutboxMessage.lease_owner == batch.token)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == batch.token)
                 .values(sending_at=self.clock.now())
+                .returning(OutboxMessage.id)
             )
-        if not result.rowcount:
-            batch.lost.add(row.delivery.id)
-            log.warning("delivery %s: lease lost before sending; left to its new holder", row.delivery.id)
-            return False
-        return True
+            return set(result.scalars())
 
     async def _renew(self, batch: _Batch) -> None:
         """Keep the batch's rows leased while it is in flight; notice rows taken from us."""

@@ -19,10 +19,10 @@ Usage::
 
 Scripted failures are consumed in order, one per call of that method.
 
-Like Slack, it paces ``chat.postMessage`` per channel when ``channel_rate`` is set (messages
-per second; a post sooner than that after the channel's previous one gets HTTP 429
-``ratelimited`` with Retry-After in whole seconds, with ``tolerance`` seconds of slack for
-network jitter). Posted messages are kept per channel (``posted``) with their ``metadata``;
+Like Slack, it limits ``chat.postMessage`` per channel when ``channel_rate`` is set: messages
+per second per channel, with short bursts of up to ``channel_burst`` allowed (Slack: "1 per
+second, short bursts allowed"), as a token bucket; a post over it gets HTTP 429
+``ratelimited`` with Retry-After in whole seconds. Posted messages are kept per channel (``posted``) with their ``metadata``;
 ``conversations.history`` returns them newest first, metadata only with
 ``include_all_metadata``. ``delay`` makes every Web API call take that long.
 """
@@ -77,14 +77,14 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_rate: float | None = None
-    tolerance: float = 0.05
+    channel_burst: float = 2.0
     delay: float = 0.0
 
     def __post_init__(self) -> None:
         self.posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.post_times: dict[str, list[float]] = defaultdict(list)  # monotonic, per channel
         self.rate_limited = 0
-        self._last_post: dict[str, float] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_messages: list[dict[str, Any]] = []
         self.expired_response_urls: set[str] = set()
@@ -280,11 +280,12 @@ class FakeSlack:
         """0 when this channel may take a post now (and count it), else seconds to wait."""
         assert self.channel_rate
         now = time.monotonic()
-        last = self._last_post.get(channel)
-        interval = 1.0 / self.channel_rate
-        if last is not None and now - last < interval - self.tolerance:
-            return interval - (now - last)
-        self._last_post[channel] = now
+        tokens, at = self._buckets.get(channel, (self.channel_burst, now))
+        tokens = min(self.channel_burst, tokens + (now - at) * self.channel_rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return (1 - tokens) / self.channel_rate
+        self._buckets[channel] = (tokens - 1, now)
         return 0.0
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -86,14 +86,16 @@ def metadata(outbox_id: int, part: int) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "part": part}}
 
 
-class SlackSender:
-    policy = SendPolicy(per_destination_interval=1.0, mark_sending=True)
+# Slack allows about one message per second per channel; 1% under it absorbs network jitter.
+PER_CHANNEL_INTERVAL = 1.01
 
-    def __init__(self, client: AsyncWebClient, *, per_channel_interval: float = 1.0) -> None:
+
+class SlackSender:
+    policy = SendPolicy(per_destination_interval=PER_CHANNEL_INTERVAL, mark_sending=True)
+
+    def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._dm_channels: dict[str, str] = {}
-        if per_channel_interval != 1.0:
-            self.policy = SendPolicy(per_destination_interval=per_channel_interval, mark_sending=True)
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         try:
