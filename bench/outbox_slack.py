@@ -9,8 +9,9 @@ the channel's previous message with HTTP 429 `ratelimited` + Retry-After, as Sla
    400 s). Every post must arrive (0 failed) and each channel's rate must be within 5% of
    1 message/s. `--posts 200` is a quick run.
 2. Many channels: the same number of posts over `--channels` (500), Pivot's outbox against a
-   bare slack_sdk loop (one `chat_postMessage` after another, channels round-robin) in the
-   same run, each against a fresh fake; the target is ≥ 0.9× the bare loop.
+   bare slack_sdk loop (one `chat_postMessage` after another with the same Block Kit message,
+   channels round-robin) in the same run, each against a fresh fake; the target is ≥ 0.9×
+   the bare loop.
 Pivot runs on PostgreSQL with the real SlackSender (metadata on every post, "sending"
 recorded before each call).
 """
@@ -31,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import delete, func, select
 
 from bench._support import database, machine
+from bot.adapters.slack import render
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.sender import SlackSender
 from bot.app import App
@@ -52,8 +54,9 @@ async def run_outbox(url: str, posts: int, channels: list[str]) -> dict[str, flo
     async with FakeSlack(channel_rate=1.0) as fake:
         settings = Settings(database={"url": url}, slack={"bot_token": TOKEN, "api_url": fake.base_url})
         app = App(settings, clock=SystemClock())
+        sender = SlackSender(make_client(settings, retries=False))
         try:
-            app.outbox.senders["slack"] = SlackSender(make_client(settings, retries=False))
+            app.outbox.senders["slack"] = sender
             now = datetime.now(UTC)
             async with app.session_factory() as session:
                 await session.execute(delete(OutboxMessage))
@@ -89,6 +92,7 @@ async def run_outbox(url: str, posts: int, channels: list[str]) -> dict[str, flo
                 "fastest_channel": max(rates) if rates else float("nan"),
             }
         finally:
+            await sender.aclose()
             await app.close()
 
 
@@ -98,9 +102,11 @@ async def run_bare(posts: int, channels: list[str]) -> dict[str, float]:
         failed = 0
         started = time.monotonic()
         for i in range(posts):
+            # The same message the outbox posts: Block Kit as Pivot renders it.
+            [message] = render.messages(Reply(title="Daily challenge", text=f"post {i}"))
             try:
-                await client.chat_postMessage(channel=channels[i % len(channels)],
-                                              text=f"Daily challenge\npost {i}", unfurl_links=False)
+                await client.chat_postMessage(channel=channels[i % len(channels)], text=message.text,
+                                              blocks=message.blocks, unfurl_links=False)
             except Exception:
                 failed += 1
         elapsed = time.monotonic() - started

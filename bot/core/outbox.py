@@ -306,6 +306,14 @@ class _Batch:
     # One write about the batch at a time: a release must never overtake a result being written.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     marker: _Marker | None = None
+    marked: set[int] = field(default_factory=set)  # rows this batch marked "sending"
+
+    def unmark_on_release(self) -> list[int]:
+        """Rows this batch marked sending but never sent, and which were not already marked
+        when claimed (those keep their mark: an earlier send may have reached the platform)."""
+        return [r.delivery.id for r in self.rows
+                if r.delivery.id in self.marked and not r.delivery.recovering
+                and r.delivery.id not in self.done]
 
 
 class Pacer:
@@ -437,7 +445,9 @@ class OutboxWorker:
                 self._wake.clear()
                 room = self.batch - self._held
                 claimed = 0
-                if room > 0 and self.senders:
+                # Claim in batches: only once half the held rows are done (tiny claims would
+                # cost a transaction, a renewer and a flusher each for a handful of rows).
+                if room >= max(self.batch // 2, 1) and self.senders:
                     try:
                         batch = await self._claim(room)
                     except Exception:
@@ -555,6 +565,7 @@ class OutboxWorker:
         ]
         if not claimed:
             return None
+        log.debug("claimed %d row(s) in %.3fs", len(claimed), time.monotonic() - started)
         batch = _Batch(token, claimed, valid_until=started + self._safe_lease_seconds())
         batch.marker = _Marker(lambda ids: self._mark_sending(batch, ids))
         return batch
@@ -565,6 +576,7 @@ class OutboxWorker:
     # --- delivering -------------------------------------------------------------------------
 
     async def _process(self, batch: _Batch) -> int:
+        began = time.monotonic()
         self._held += len(batch.rows)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
@@ -581,7 +593,8 @@ class OutboxWorker:
             await asyncio.gather(renewer, flusher, return_exceptions=True)
             # Shielded: recording what was sent must survive a cancelled shutdown.
             await asyncio.shield(self._finish(batch))
-            self._held -= len(batch.rows) - len(batch.done)
+            self._finished(len(batch.rows) - len(batch.done))
+            log.debug("batch of %d done in %.2fs", len(batch.rows), time.monotonic() - began)
         return len(batch.rows)
 
     def _spacing(self, destination: tuple[str, str, str], interval: float) -> _Spacing:
@@ -607,6 +620,13 @@ class OutboxWorker:
             if spacing is not None:
                 # Without holding a slot, and a little early: the mark below takes a moment.
                 await spacing.wait(lead=min(0.25, spacing.interval / 2))
+            # Marked before waiting for a slot: the marks of every send about to happen share
+            # one write. (A row marked but never sent is unmarked when released.)
+            if policy.mark_sending and not await batch.marker.mark(row.delivery.id):
+                log.warning("delivery %s: lease lost before sending; left to its new holder",
+                            row.delivery.id)
+                batch.lost.add(row.delivery.id)
+                return
             async with self._slots:
                 if self._stopping or row.delivery.id in batch.lost:
                     return
@@ -614,11 +634,6 @@ class OutboxWorker:
                     await self._renew_once(batch)
                     if row.delivery.id in batch.lost:
                         return
-                if policy.mark_sending and not await batch.marker.mark(row.delivery.id):
-                    log.warning("delivery %s: lease lost before sending; left to its new holder",
-                                row.delivery.id)
-                    batch.lost.add(row.delivery.id)
-                    return
                 if spacing is not None:
                     await spacing.wait()  # the mark took a moment: space the calls themselves
                     spacing.started()
@@ -626,9 +641,7 @@ class OutboxWorker:
                     await self._platform_pacers.setdefault(
                         row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
                 keep_going = await self._attempt(batch, row)
-            self._held -= 1
-            if self._held <= self.batch // 2:
-                self._wake.set()  # room for another claim while this batch finishes
+            self._finished(1)
             if len(batch.results) >= FLUSH_EVERY:
                 await self._flush(batch)
             if not keep_going:
@@ -644,13 +657,17 @@ class OutboxWorker:
             await self._write_results(batch)  # the head row's new due time first
             if rest:
                 async with self.session_factory() as session, session.begin():
-                    await session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id.in_(rest), OutboxMessage.lease_owner == batch.token)
-                        .values(lease_owner=None, lease_until=None)
-                    )
+                    await self._release(session, batch, rest)
         batch.done.update(rest)
-        self._held -= len(rest)
+        self._finished(len(rest))
+
+    def _finished(self, rows: int) -> None:
+        """Rows no longer held. Crossing half the batch wakes the claim loop once (room for
+        another claim while this batch finishes), not at every row."""
+        before = self._held
+        self._held -= rows
+        if before > self.batch // 2 >= self._held:
+            self._wake.set()
 
     async def _attempt(self, batch: _Batch, row: _Claimed) -> bool:
         """Send one row and queue its result. False when the destination must wait."""
@@ -742,7 +759,9 @@ class OutboxWorker:
                 .values(sending_at=self.clock.now())
                 .returning(OutboxMessage.id)
             )
-            return set(result.scalars())
+            marked = set(result.scalars())
+        batch.marked |= marked
+        return marked
 
     async def _renew(self, batch: _Batch) -> None:
         """Keep the batch's rows leased while it is in flight; notice rows taken from us."""
@@ -811,6 +830,18 @@ class OutboxWorker:
             log.warning("outbox: %d result(s) not recorded: their lease had passed to another worker",
                         len(rows) - matched)
 
+    async def _release(self, session: AsyncSession, batch: _Batch, ids: list[int] | None = None) -> None:
+        """Hand rows back at once (all still held when `ids` is None). Results clear the lease,
+        so what is still held was never attempted: a mark set by this batch goes too."""
+        held = [OutboxMessage.lease_owner == batch.token]
+        if ids is not None:
+            held.append(OutboxMessage.id.in_(ids))
+        unmark = [i for i in batch.unmark_on_release() if ids is None or i in ids]
+        if unmark:
+            await session.execute(update(OutboxMessage).where(*held, OutboxMessage.id.in_(unmark))
+                                  .values(sending_at=None))
+        await session.execute(update(OutboxMessage).where(*held).values(lease_owner=None, lease_until=None))
+
     async def _finish(self, batch: _Batch) -> None:
         """Record every result, then release what was not sent at once."""
         for attempt in range(3):
@@ -818,11 +849,7 @@ class OutboxWorker:
                 async with batch.lock:
                     await self._write_results(batch)
                     async with self.session_factory() as session, session.begin():
-                        await session.execute(
-                            update(OutboxMessage)
-                            .where(OutboxMessage.lease_owner == batch.token)
-                            .values(lease_owner=None, lease_until=None)
-                        )
+                        await self._release(session, batch)
                 return
             except Exception:
                 log.exception("outbox: recording results failed (try %d of 3)", attempt + 1)

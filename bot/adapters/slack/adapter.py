@@ -145,6 +145,7 @@ class SlackAdapter:
             await asyncio.wait(set(self._tasks), timeout=10)
         for task in list(self._tasks):
             task.cancel()
+        await self.sender.aclose()
 
     async def idle(self) -> None:
         """Wait until all work started by requests so far has finished."""

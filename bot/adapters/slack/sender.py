@@ -96,8 +96,24 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._dm_channels: dict[str, str] = {}
+        self._own_session: aiohttp.ClientSession | None = None
+
+    def _keep_alive(self) -> None:
+        """One HTTP session for all deliveries (slack_sdk opens a connection per call without
+        one): created in the running loop on first use, closed by `aclose`."""
+        if self.client.session is None or self.client.session.closed:
+            self._own_session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+            self.client.session = self._own_session
+
+    async def aclose(self) -> None:
+        if self._own_session is not None:
+            await self._own_session.close()
+            self._own_session = None
+            self.client.session = None
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
+        self._keep_alive()
         try:
             return await self._deliver(delivery)
         except SlackApiError as exc:

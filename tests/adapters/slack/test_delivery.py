@@ -94,11 +94,13 @@ async def test_a_dm_channel_is_opened_once_even_across_a_restart(slack: SlackHar
     await post(slack.app, Target.dm("U1"), "first check-in", "dm:1")
     await slack.app.outbox.run_once()
     restarted = App(slack.app.settings, clock=slack.app.clock)
+    sender = SlackSender(make_client(slack.app.settings, retries=False))
     try:
-        restarted.outbox.senders["slack"] = SlackSender(make_client(slack.app.settings, retries=False))
+        restarted.outbox.senders["slack"] = sender
         await post(restarted, Target.dm("U1"), "second check-in", "dm:2")
         assert await restarted.outbox.run_once() == 1
     finally:
+        await sender.aclose()
         await restarted.close()
     assert slack.fake.calls_to("conversations.open") == [{"users": "U1"}]
     assert posted_texts(slack, "DU1") == ["first check-in", "second check-in"]
