@@ -414,7 +414,8 @@ class OutboxWorker:
         self.owner = uuid.uuid4().hex[:16]
         self._wake = asyncio.Event()
         self._stopping = False
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: asyncio.Semaphore | None = None  # sends in flight
+        self._ahead: asyncio.Semaphore | None = None  # sends in flight or next in line
         self._destination_spacing: dict[tuple[str, str, str], _Spacing] = {}
         self._platform_pacers: dict[str, Pacer] = {}
         self._held = 0  # rows claimed and not yet finished, over all batches in flight
@@ -580,6 +581,7 @@ class OutboxWorker:
         self._held += len(batch.rows)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
+            self._ahead = asyncio.Semaphore(2 * self.concurrency)
         queues: dict[tuple[str, str, str], deque[_Claimed]] = {}
         for row in batch.rows:
             queues.setdefault(row.destination, deque()).append(row)
@@ -609,7 +611,7 @@ class OutboxWorker:
 
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
         """One destination's rows, one at a time, in id order."""
-        assert self._slots is not None and batch.marker is not None
+        assert self._ahead is not None
         while queue and not self._stopping:
             row = queue.popleft()
             if row.delivery.id in batch.lost:
@@ -620,27 +622,10 @@ class OutboxWorker:
             if spacing is not None:
                 # Without holding a slot, and a little early: the mark below takes a moment.
                 await spacing.wait(lead=min(0.25, spacing.interval / 2))
-            # Marked before waiting for a slot: the marks of every send about to happen share
-            # one write. (A row marked but never sent is unmarked when released.)
-            if policy.mark_sending and not await batch.marker.mark(row.delivery.id):
-                log.warning("delivery %s: lease lost before sending; left to its new holder",
-                            row.delivery.id)
-                batch.lost.add(row.delivery.id)
+            async with self._ahead:
+                keep_going = await self._send_row(batch, row, policy, spacing)
+            if keep_going is None:
                 return
-            async with self._slots:
-                if self._stopping or row.delivery.id in batch.lost:
-                    return
-                if time.monotonic() > batch.valid_until:
-                    await self._renew_once(batch)
-                    if row.delivery.id in batch.lost:
-                        return
-                if spacing is not None:
-                    await spacing.wait()  # the mark took a moment: space the calls themselves
-                    spacing.started()
-                if policy.rate_per_second:
-                    await self._platform_pacers.setdefault(
-                        row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
-                keep_going = await self._attempt(batch, row)
             self._finished(1)
             if len(batch.results) >= FLUSH_EVERY:
                 await self._flush(batch)
@@ -649,6 +634,34 @@ class OutboxWorker:
                 # now (not at the end of the batch) so they follow it as soon as it is due.
                 await self._release_rest(batch, queue)
                 return
+
+    async def _send_row(self, batch: _Batch, row: _Claimed, policy: SendPolicy,
+                        spacing: _Spacing | None) -> bool | None:
+        """Send one row once a slot is free: whether its destination may go on (None: the
+        row was not sent, leave the destination)."""
+        assert self._slots is not None and batch.marker is not None
+        # Marked before waiting for a slot, so the marks of the sends about to happen share
+        # one write; at most two slots' worth are marked ahead (after a crash, each marked
+        # row costs a history lookup). A row marked but never sent is unmarked on release.
+        if policy.mark_sending and not await batch.marker.mark(row.delivery.id):
+            log.warning("delivery %s: lease lost before sending; left to its new holder",
+                        row.delivery.id)
+            batch.lost.add(row.delivery.id)
+            return None
+        async with self._slots:
+            if self._stopping or row.delivery.id in batch.lost:
+                return None
+            if time.monotonic() > batch.valid_until:
+                await self._renew_once(batch)
+                if row.delivery.id in batch.lost:
+                    return None
+            if spacing is not None:
+                await spacing.wait()  # the mark took a moment: space the calls themselves
+                spacing.started()
+            if policy.rate_per_second:
+                await self._platform_pacers.setdefault(
+                    row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
+            return await self._attempt(batch, row)
 
     async def _release_rest(self, batch: _Batch, queue: deque[_Claimed]) -> None:
         rest = [row.delivery.id for row in queue]
