@@ -651,16 +651,18 @@ class OutboxWorker:
         async with self._slots:
             if self._stopping or row.delivery.id in batch.lost:
                 return None
+            if spacing is not None:
+                await spacing.wait()  # the mark took a moment: space the calls themselves
+            if policy.rate_per_second:
+                await self._platform_pacers.setdefault(
+                    row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
+            # Last check before the call: is the lease surely still ours?
             if time.monotonic() > batch.valid_until:
                 await self._renew_once(batch)
                 if row.delivery.id in batch.lost:
                     return None
             if spacing is not None:
-                await spacing.wait()  # the mark took a moment: space the calls themselves
                 spacing.started()
-            if policy.rate_per_second:
-                await self._platform_pacers.setdefault(
-                    row.delivery.platform, Pacer(1.0 / policy.rate_per_second)).wait()
             return await self._attempt(batch, row)
 
     async def _release_rest(self, batch: _Batch, queue: deque[_Claimed]) -> None:
@@ -866,4 +868,6 @@ class OutboxWorker:
                 return
             except Exception:
                 log.exception("outbox: recording results failed (try %d of 3)", attempt + 1)
+                if attempt == 2:
+                    raise
                 await asyncio.sleep(0.5)
