@@ -292,7 +292,7 @@ class _Claimed:
         return (self.delivery.platform, target.kind, target.to)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Batch:
     token: str
     rows: list[_Claimed]
@@ -307,6 +307,7 @@ class _Batch:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     marker: _Marker | None = None
     marked: set[int] = field(default_factory=set)  # rows this batch marked "sending"
+    seq: int = 0  # claims of this worker are numbered in order
 
     def unmark_on_release(self) -> list[int]:
         """Rows this batch marked sending but never sent, and which were not already marked
@@ -420,6 +421,12 @@ class OutboxWorker:
         self._platform_pacers: dict[str, Pacer] = {}
         self._held = 0  # rows claimed and not yet finished, over all batches in flight
         self._retry_timer: asyncio.TimerHandle | None = None
+        self._claims = 0
+        self._batches: set[_Batch] = set()
+        # A destination's batches take turns (FIFO lock); when one of its rows must wait (retry,
+        # rate limit), batches claimed meanwhile hand their later rows back.
+        self._destination_turns: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._destination_waiting: dict[tuple[str, str, str], int] = {}  # → the waiting row
 
     def wake(self) -> None:
         """Deliver now rather than at the next poll (called after a unit of work commits)."""
@@ -495,7 +502,12 @@ class OutboxWorker:
             earlier.target == cand.target,
             earlier.status == "pending",
             earlier.id < cand.id,
-            or_(earlier.next_attempt_at > now, earlier.lease_until >= now),
+            or_(
+                earlier.next_attempt_at > now,
+                # Leased by another worker. Our own earlier rows don't block: this worker sends
+                # a destination's batches one after the other (`_destination`).
+                and_(earlier.lease_until >= now, ~earlier.lease_owner.startswith(f"{self.owner}:")),
+            ),
         )
         async with self.session_factory() as session, session.begin():
             postgres = is_postgres(session)
@@ -567,7 +579,8 @@ class OutboxWorker:
         if not claimed:
             return None
         log.debug("claimed %d row(s) in %.3fs", len(claimed), time.monotonic() - started)
-        batch = _Batch(token, claimed, valid_until=started + self._safe_lease_seconds())
+        self._claims += 1
+        batch = _Batch(token, claimed, valid_until=started + self._safe_lease_seconds(), seq=self._claims)
         batch.marker = _Marker(lambda ids: self._mark_sending(batch, ids))
         return batch
 
@@ -579,6 +592,7 @@ class OutboxWorker:
     async def _process(self, batch: _Batch) -> int:
         began = time.monotonic()
         self._held += len(batch.rows)
+        self._batches.add(batch)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
             self._ahead = asyncio.Semaphore(2 * self.concurrency)
@@ -596,6 +610,7 @@ class OutboxWorker:
             # Shielded: recording what was sent must survive a cancelled shutdown.
             await asyncio.shield(self._finish(batch))
             self._finished(len(batch.rows) - len(batch.done))
+            self._batches.discard(batch)
             log.debug("batch of %d done in %.2fs", len(batch.rows), time.monotonic() - began)
         return len(batch.rows)
 
@@ -610,12 +625,47 @@ class OutboxWorker:
         return spacing
 
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
-        """One destination's rows, one at a time, in id order."""
+        """One destination's rows, one at a time, in id order, after its earlier batches."""
+        destination = queue[0].destination
+        turn = self._destination_turns.setdefault(destination, asyncio.Lock())
+        try:
+            async with turn:
+                head = self._destination_waiting.get(destination)
+                if head is not None:
+                    first = queue[0].delivery.id
+                    if first > head and await self._still_pending(head):
+                        # Claimed while an earlier row of this destination was being put back
+                        # to wait (retry, rate limit): don't overtake it.
+                        await self._release_rest(batch, queue)
+                        return
+                    del self._destination_waiting[destination]
+                await self._destination_rows(batch, queue)
+        finally:
+            if not turn.locked() and self._destination_turns.get(destination) is turn:
+                del self._destination_turns[destination]
+
+    async def _still_pending(self, row_id: int) -> bool:
+        async with self.session_factory() as session:
+            status = (await session.execute(
+                select(OutboxMessage.status).where(OutboxMessage.id == row_id))).scalar_one_or_none()
+        return status == "pending"
+
+    def _waits(self, row: _Claimed) -> None:
+        """This row must wait: later rows of its destination held by batches claimed in the
+        meantime are handed back rather than sent (see `_destination`)."""
+        self._destination_waiting[row.destination] = row.delivery.id
+        if len(self._destination_waiting) > 10_000:
+            self._destination_waiting = dict(list(self._destination_waiting.items())[-5_000:])
+
+    async def _destination_rows(self, batch: _Batch, queue: deque[_Claimed]) -> None:
         assert self._ahead is not None
         while queue and not self._stopping:
             row = queue.popleft()
             if row.delivery.id in batch.lost:
-                return  # another worker holds this destination now; leave the rest to it
+                # Another worker holds this destination now; leave the rest to it.
+                self._waits(row)
+                await self._release_rest(batch, queue)
+                return
             policy = self.policy(row.delivery.platform)
             spacing = (self._spacing(row.destination, policy.per_destination_interval)
                        if policy.per_destination_interval else None)
@@ -624,7 +674,10 @@ class OutboxWorker:
                 await spacing.wait(lead=min(0.25, spacing.interval / 2))
             async with self._ahead:
                 keep_going = await self._send_row(batch, row, policy, spacing)
+            if not keep_going:
+                self._waits(row)  # before anything else awaits: a claim may be under way
             if keep_going is None:
+                await self._release_rest(batch, queue)
                 return
             self._finished(1)
             if len(batch.results) >= FLUSH_EVERY:
