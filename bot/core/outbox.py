@@ -425,7 +425,7 @@ class OutboxWorker:
         self._batches: set[_Batch] = set()
         # A destination's batches take turns (FIFO lock); when one of its rows must wait (retry,
         # rate limit), batches claimed meanwhile hand their later rows back.
-        self._destination_turns: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._destination_turns: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}
         self._destination_waiting: dict[tuple[str, str, str], int] = {}  # → the waiting row
 
     def wake(self) -> None:
@@ -627,7 +627,8 @@ class OutboxWorker:
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
         """One destination's rows, one at a time, in id order, after its earlier batches."""
         destination = queue[0].destination
-        turn = self._destination_turns.setdefault(destination, asyncio.Lock())
+        turn, users = self._destination_turns.get(destination) or (asyncio.Lock(), 0)
+        self._destination_turns[destination] = (turn, users + 1)
         try:
             async with turn:
                 head = self._destination_waiting.get(destination)
@@ -641,8 +642,11 @@ class OutboxWorker:
                     del self._destination_waiting[destination]
                 await self._destination_rows(batch, queue)
         finally:
-            if not turn.locked() and self._destination_turns.get(destination) is turn:
-                del self._destination_turns[destination]
+            turn, users = self._destination_turns[destination]
+            if users == 1:
+                del self._destination_turns[destination]  # no batch waits for its turn
+            else:
+                self._destination_turns[destination] = (turn, users - 1)
 
     async def _still_pending(self, row_id: int) -> bool:
         async with self.session_factory() as session:
