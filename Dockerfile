@@ -6,6 +6,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1
 
+# tini as PID 1: forwards SIGTERM/SIGINT to Pivot (which drains: sends in flight finish, unsent
+# posts are released at once) and reaps zombies, so `docker stop` never ends in SIGKILL.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # The lock first: this layer is rebuilt only when the pinned libraries change, and two builds a
 # month apart install the same versions.
@@ -31,7 +37,8 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot", "healthcheck"]
 
-# Exec form: Python is PID 1 and receives `docker stop`'s SIGTERM itself, drains and exits.
+# `run` applies pending migrations, then starts every platform whose token is set.
+# Exec form throughout, under tini: `docker stop`'s SIGTERM reaches Python, which drains and exits.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["python", "-m", "bot"]
+ENTRYPOINT ["/usr/bin/tini", "--", "python", "-m", "bot"]
 CMD ["run"]

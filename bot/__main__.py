@@ -133,19 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def stop_on_signals(task: asyncio.Task[object] | None) -> None:
-    """SIGTERM (docker stop, systemd) and SIGINT both cancel the serving task, whose wind-down
-    lets running ticks and in-flight sends finish before the adapters close."""
-    if task is None:
-        return
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(signum, task.cancel)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-            pass
-
-
 class DatabaseProblem(Exception):
     """The database can't be used: one line that says why (password masked)."""
 
@@ -292,7 +279,10 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     else:
         app = App(settings)
         adapters = platform_adapters(app)
-    stop_on_signals(asyncio.current_task())
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Both drain: sends in flight finish and are recorded, unsent posts are released at once.
+        loop.add_signal_handler(signum, app.request_stop)
     try:
         await app.serve(adapters)
     except asyncio.CancelledError:
@@ -302,6 +292,8 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
         print(f"pivot: could not serve any platform — {exc}", file=sys.stderr)
         return 1
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         await app.close()
     return 0
 

@@ -62,6 +62,9 @@ class App:
             {},
             max_attempts=settings.outbox.max_attempts,
             backoff=timedelta(seconds=settings.outbox.backoff_seconds),
+            lease=timedelta(seconds=settings.outbox.lease_seconds),
+            batch=settings.outbox.batch,
+            concurrency=settings.outbox.concurrency,
         )
         self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
                                      resources=self.resources, after_commit=self.outbox.wake)
@@ -74,11 +77,18 @@ class App:
         # Features build links to public pages from it (`portfolio` shows `<public_url>/p/<slug>`).
         self.resources["web"] = self.web
         self.web.add_routes(page_routes(self))
+        self._stop_requested: asyncio.Event | None = None
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
             after_tick=self.outbox.wake,
         )
+
+    def request_stop(self) -> None:
+        """Shut down gracefully (SIGTERM, SIGINT): `serve` winds down and returns."""
+        if self._stop_requested is None:
+            self._stop_requested = asyncio.Event()
+        self._stop_requested.set()
 
     def attach(self, adapter: Adapter) -> None:
         """Let the outbox deliver this adapter's platform (and ticks write its command hints)."""
@@ -100,11 +110,18 @@ class App:
         outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
         self.scheduler.start()
         tasks = [asyncio.create_task(a.start(), name=a.platform) for a in adapters]
+        if self._stop_requested is None:
+            self._stop_requested = asyncio.Event()
+        stop = asyncio.create_task(self._stop_requested.wait(), name="stop")
         failures: list[str] = []
         try:
-            pending = set(tasks)
+            pending: set[asyncio.Task[Any]] = set(tasks)
             while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                done, pending = await asyncio.wait(pending | {stop}, return_when=asyncio.FIRST_COMPLETED)
+                if stop in done:
+                    log.info("stopping: finishing sends in flight, releasing the rest")
+                    break
+                pending.discard(stop)
                 finished = [t for t in done if t.exception() is None]
                 for task in (t for t in tasks if t in done):  # in adapter order, for a stable message
                     if (exc := task.exception()) is not None:
@@ -116,6 +133,7 @@ class App:
             if failures and len(failures) == len(tasks):
                 raise PlatformsDown("; ".join(failures))
         finally:
+            stop.cancel()
             # Graceful: let running ticks and the outbox's current pass finish their unit of
             # work (a task cancelled mid-query can leave its connection unusable), then stop.
             await asyncio.shield(self._wind_down(tasks, outbox_task, adapters))

@@ -67,6 +67,9 @@ class DiscordSettings(BaseModel):
     # Register the slash commands at start when their definition changed (a hash is kept in
     # the database, so unchanged restarts and extra shard processes don't register again).
     sync_commands: bool = True
+    # Requests per second this process sends to Discord's REST API for outbox posts
+    # (Discord's global limit is 50/s per bot unless raised).
+    global_rate_limit: float = Field(default=50.0, gt=0)
 
 
 class SlackSettings(BaseModel):
@@ -183,6 +186,11 @@ class SchedulerSettings(BaseModel):
 class OutboxSettings(BaseModel):
     max_attempts: int = Field(default=8, ge=1)
     backoff_seconds: float = Field(default=30, gt=0)
+    # How long a claimed row stays with one worker without renewal (renewed every third).
+    lease_seconds: float = Field(default=60, ge=1)
+    # Rows a worker holds at once, and sends in flight at once (over all destinations).
+    batch: int = Field(default=200, ge=1)
+    concurrency: int = Field(default=32, ge=1)
 
 
 class CommunityDefaults(BaseModel):

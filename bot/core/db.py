@@ -189,26 +189,54 @@ async def bulk_insert(
     return list(result.all()) if returning else []
 
 
-async def bulk_update(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+async def bulk_update(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    fence: tuple[str, str] | None = None,
+) -> int:
     """UPDATE table SET … WHERE id = row["id"], for many rows that share their keys.
 
-    PostgreSQL: one UPDATE … FROM unnest(arrays). Elsewhere: an executemany.
+    `fence=(column, key)` also requires `column = row[key]` (a lease token, say): a row whose
+    fence moved on is left alone. Returns how many rows were updated.
+    PostgreSQL: one UPDATE … FROM unnest(arrays). Elsewhere: one statement per row.
     """
     if not rows:
-        return
-    columns = [key for key in rows[0] if key != "id"]
+        return 0
+    skip = {"id", fence[1]} if fence else {"id"}
+    columns = [key for key in rows[0] if key not in skip]
     if is_postgres(session):
-        names, params = _pg_columns(table, rows)
+        names = list(rows[0])
+        params: dict[str, list[Any]] = {}
+        arrays = []
+        for name in names:
+            column = fence[0] if fence and name == fence[1] else name
+            values = [r[name] for r in rows]
+            sql_type = table.c[column].type
+            if isinstance(sql_type, JSON):
+                values = [json.dumps(v) for v in values]
+            params[name] = values
+            arrays.append(f"CAST(:{name} AS {sql_type.compile(dialect=postgresql.dialect())}[])")
+        where = "t.id = v.id" + (f" AND t.{fence[0]} = v.{fence[1]}" if fence else "")
         sql = (
             f"UPDATE {table.name} AS t SET {', '.join(f'{c} = v.{c}' for c in columns)} "
-            f"FROM unnest({', '.join(_pg_array(table, c) for c in names)}) AS v({', '.join(names)}) "
-            "WHERE t.id = v.id"
+            f"FROM unnest({', '.join(arrays)}) AS v({', '.join(names)}) "
+            f"WHERE {where}"
         )
-        await session.execute(text(sql), params)
-        return
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({column: bindparam(f"new_{column}") for column in columns})
-    )
-    await session.execute(stmt, [{"row_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows])
+        result = await session.execute(text(sql), params)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+    stmt = update(table).where(table.c.id == bindparam("row_id"))
+    if fence:
+        stmt = stmt.where(table.c[fence[0]] == bindparam("fence_value"))
+    stmt = stmt.values({column: bindparam(f"new_{column}") for column in columns})
+    if not fence:
+        await session.execute(stmt, [{"row_id": r["id"], **{f"new_{c}": r[c] for c in columns}} for r in rows])
+        return len(rows)
+    matched = 0
+    for r in rows:
+        params_one = {"row_id": r["id"], **{f"new_{c}": r[c] for c in columns}}
+        if fence:
+            params_one["fence_value"] = r[fence[1]]
+        matched += int((await session.execute(stmt, params_one)).rowcount)  # type: ignore[attr-defined]
+    return matched

@@ -73,18 +73,27 @@ class Scheduler:
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[None]] = set()
 
+    def interval(self, tick: Tick) -> float:
+        """Seconds between runs: ticks declared every minute (the base cadence) run every
+        `scheduler.tick_seconds`; slower ones keep their interval, never below it."""
+        base = float(self.context.settings.scheduler.tick_seconds)
+        if tick.every <= timedelta(minutes=1):
+            return base
+        return max(tick.every.total_seconds(), base)
+
     def start(self) -> None:
         self.started_at = time.monotonic()
         self._aps = AsyncIOScheduler(timezone="UTC")
         for tick in self.ticks.values():
+            seconds = self.interval(tick)
             self._aps.add_job(
                 self.run_tick,
-                IntervalTrigger(seconds=tick.every.total_seconds()),
+                IntervalTrigger(seconds=seconds),
                 args=[tick.name],
                 id=tick.name,
                 coalesce=True,
                 max_instances=1,
-                misfire_grace_time=int(tick.every.total_seconds()),
+                misfire_grace_time=max(int(seconds), 1),
                 # APScheduler runs on the wall clock, whatever clock the ticks reason with: a
                 # first run time from a moved clock (tests, console /wait) would make it replay
                 # every interval in between, blocking the event loop.

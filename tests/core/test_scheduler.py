@@ -104,3 +104,18 @@ async def test_apscheduler_runs_ticks_periodically(app: App) -> None:
         await asyncio.wait_for(seen.wait(), timeout=10)
     finally:
         await scheduler.drain()
+
+
+async def test_tick_seconds_sets_the_base_cadence(app: App) -> None:
+    app.settings.scheduler.tick_seconds = 5
+    scheduler = Scheduler(
+        [Tick("fast", timedelta(minutes=1), daily_post), Tick("slow", timedelta(minutes=10), daily_post)],
+        app.scheduler.context,
+    )
+    scheduler.start()
+    try:
+        assert scheduler._aps is not None
+        intervals = {job.id: job.trigger.interval for job in scheduler._aps.get_jobs()}
+        assert intervals == {"fast": timedelta(seconds=5), "slow": timedelta(minutes=10)}
+    finally:
+        await scheduler.drain()

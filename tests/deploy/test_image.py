@@ -53,7 +53,7 @@ def free_port() -> int:
 
 
 def test_the_image_runs_migrations_then_the_bot_in_exec_form_with_a_health_check() -> None:
-    assert exec_form("ENTRYPOINT") + exec_form("CMD") == ["python", "-m", "bot", "run"]
+    assert exec_form("ENTRYPOINT") + exec_form("CMD") == ["/usr/bin/tini", "--", "python", "-m", "bot", "run"]
     assert exec_form("HEALTHCHECK") == ["python", "-m", "bot", "healthcheck"]
     assert "USER pivot" in dockerfile()
     assert "-r requirements.lock" in dockerfile()
@@ -80,7 +80,7 @@ def test_compose_has_the_services_healthchecks_volume_and_variables_the_readme_d
     assert any(v.startswith("pivot-db:") for v in db["volumes"]) and "pivot-db" in compose["volumes"]
     assert pivot["depends_on"]["db"]["condition"] == "service_healthy"
     assert pivot["healthcheck"]["test"] == ["CMD", "python", "-m", "bot", "healthcheck", "--ready"]
-    assert pivot["env_file"] == ".env" and pivot["init"] is True
+    assert pivot["env_file"] == ".env" and pivot["stop_grace_period"] == "30s"
     assert pivot["environment"]["PIVOT_DATABASE_URL"].startswith("postgresql://pivot:")
     assert all(p.startswith("127.0.0.1:") for p in pivot["ports"])
     example = (ROOT / ".env.example").read_text()
@@ -105,7 +105,7 @@ async def test_entrypoint_and_health_check_against_postgresql(database_url: str,
             "PYTHONPATH": str(ROOT),
         }
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, *exec_form("ENTRYPOINT")[1:], *exec_form("CMD"), cwd=tmp_path, env=env,
+            sys.executable, *exec_form("ENTRYPOINT")[3:], *exec_form("CMD"), cwd=tmp_path, env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         try:

@@ -17,6 +17,15 @@ without sleeping. Errors are scriptable: `fail(...)` (any status / JSON code / 4
 retry_after), `close_dms(user)` (sending to that user's DM channel → 403 code 50007),
 and posting to a channel the fake does not know → 404 code 10003.
 
+Rate limits, as Discord enforces them: `global_limit` (requests per second over every
+authenticated REST call, a token bucket; over it → 429 with `"global": true`,
+`X-RateLimit-Global`, `X-RateLimit-Scope: global` and Retry-After) and `route_limit`
+((requests, seconds) per channel for message posts, announced in `X-RateLimit-Limit`,
+`-Remaining`, `-Reset`, `-Reset-After` and `-Bucket` headers, as discord.py reads them).
+`delay` makes every REST call take that long (a slow platform). Message nonces are honoured:
+with `enforce_nonce`, a nonce the bot used in the last few minutes returns that message
+instead of creating another (`nonce_replays` counts them).
+
     async with FakeDiscord() as fake:
         settings = Settings(discord={"token": fake.token, "api_url": fake.api_url,
                                      "gateway_url": fake.gateway_url}, ...)
@@ -31,6 +40,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +69,32 @@ class Call:
 
 
 CALL = web.RequestKey("call", Call)
+NONCE_WINDOW_SECONDS = 300.0  # "the past few minutes"
+
+
+class _TokenBucket:
+    """`rate` requests per second with bursts up to `rate` (Discord's global limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = time.monotonic()
+
+    def take(self) -> float:
+        """0 when allowed, else the seconds until a request would be."""
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class _Window:
+    started: float
+    used: int = 0
 
 
 @dataclass
@@ -138,8 +174,23 @@ class _Session:
 
 class FakeDiscord:
     def __init__(
-        self, *, guild_id: str = "810000000000000001", guild_name: str = "ML Switchers"
+        self,
+        *,
+        guild_id: str = "810000000000000001",
+        guild_name: str = "ML Switchers",
+        global_limit: float | None = None,
+        route_limit: tuple[int, float] | None = None,
+        delay: float = 0.0,
     ) -> None:
+        self.global_limit = global_limit
+        self.route_limit = route_limit
+        self.delay = delay
+        self._global_bucket = _TokenBucket(global_limit) if global_limit else None
+        self._windows: dict[str, _Window] = {}
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self.nonce_replays = 0
+        self.rate_limited = 0  # 429s answered by the limits above
+        self.post_times: list[float] = []  # time.monotonic() of each message created by REST
         self._ids = itertools.count(900000000000000001)
         self.token = "fake-bot-token"
         self.bot = User("800000000000000001", "pivot")
@@ -210,6 +261,14 @@ class FakeDiscord:
         )
         self.users[user.id] = user
         return user
+
+    def limit(
+        self, *, global_per_second: float | None = None, route: tuple[int, float] | None = None
+    ) -> None:
+        """Enforce Discord's global limit and/or a per-channel message bucket from now on."""
+        self.global_limit = global_per_second
+        self._global_bucket = _TokenBucket(global_per_second) if global_per_second else None
+        self.route_limit = route
 
     def close_dms(self, user: User) -> None:
         self.closed_dms.add(user.id)
@@ -355,6 +414,20 @@ class FakeDiscord:
                 and "/webhooks/" not in call.path
             ):
                 return self._error(401, 0, "401: Unauthorized")
+            if self._global_bucket is not None and "/interactions/" not in call.path \
+                    and "/webhooks/" not in call.path:
+                wait = self._global_bucket.take()
+                if wait:
+                    self.rate_limited += 1
+                    return self._json(
+                        {"message": "You are being rate limited.", "retry_after": round(wait, 3),
+                         "global": True, "code": 0},
+                        status=429,
+                        headers={"Via": "1.1 google", "Retry-After": f"{wait:.3f}",
+                                 "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"},
+                    )
+            if self.delay:
+                await asyncio.sleep(self.delay)
             for failure in self._failures:
                 if (
                     failure.times > 0
@@ -485,10 +558,33 @@ class FakeDiscord:
             "pinned": False,
             "flags": body.get("flags", 0),
         }
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
         if channel_id in self.channels and "guild_id" in self.channels[channel_id]:
             message["guild_id"] = self.channels[channel_id]["guild_id"]
         self.messages.setdefault(channel_id, []).append(message)
         return message
+
+    def _route_headers(self, channel_id: str) -> tuple[dict[str, str], float]:
+        """This channel's message bucket: its headers, and the wait when it is exhausted."""
+        if self.route_limit is None:
+            return {}, 0.0
+        limit, per = self.route_limit
+        now = time.monotonic()
+        window = self._windows.get(channel_id)
+        if window is None or now - window.started >= per:
+            window = self._windows[channel_id] = _Window(now)
+        reset_after = max(window.started + per - now, 0.0)
+        if window.used >= limit:
+            return {}, reset_after or 0.001
+        window.used += 1
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(limit - window.used),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": f"messages-{channel_id}",
+        }, 0.0
 
     async def _post_message(self, request: web.Request) -> web.Response:
         call: Call = request[CALL]
@@ -498,10 +594,39 @@ class FakeDiscord:
             return self._error(404, 10003, "Unknown Channel")
         if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
             return self._error(403, 50007, "Cannot send messages to this user")
-        return self._json(self._message(channel_id, call.json or {}, call.files))
+        headers, wait = self._route_headers(channel_id)
+        if wait:
+            self.rate_limited += 1
+            return self._json(
+                {"message": "You are being rate limited.", "retry_after": round(wait, 3),
+                 "global": False, "code": 0},
+                status=429,
+                headers={"Via": "1.1 google", "Retry-After": f"{wait:.3f}",
+                         "X-RateLimit-Scope": "user", "X-RateLimit-Bucket": f"messages-{channel_id}"},
+            )
+        body = call.json or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            key = (self.bot.id, str(nonce))
+            seen = self._nonces.get(key)
+            if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW_SECONDS:
+                self.nonce_replays += 1
+                return self._json(seen[1], headers=headers)
+        message = self._message(channel_id, body, call.files)
+        self.post_times.append(time.monotonic())
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[(self.bot.id, str(nonce))] = (time.monotonic(), message)
+        return self._json(message, headers=headers)
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Every message created by REST posts, over all channels."""
+        return [m for messages in self.messages.values() for m in messages]
 
     async def _open_dm(self, request: web.Request) -> web.Response:
-        user_id = str(request[CALL].json["recipient_id"])
+        return self._json(self.channels[self.open_dm(str(request[CALL].json["recipient_id"]))])
+
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel with this user (opened now if new), as POST /users/@me/channels does."""
         user = self.users.get(user_id) or User(user_id, f"user{user_id[-4:]}")
         channel_id = self.dm_channels.get(user_id)
         if channel_id is None:
@@ -513,7 +638,7 @@ class FakeDiscord:
                 "last_message_id": None,
                 "flags": 0,
             }
-        return self._json(self.channels[channel_id])
+        return channel_id
 
     async def _get_channel(self, request: web.Request) -> web.Response:
         channel = self.channels.get(request.match_info["channel"])

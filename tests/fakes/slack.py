@@ -21,6 +21,13 @@ Usage::
         await fake.wait_for(lambda: fake.responses)   # wait for something to arrive
 
 Scripted failures are consumed in order, one per call of that method.
+
+Like Slack, it limits ``chat.postMessage`` per channel when ``channel_rate`` is set: messages
+per second per channel, with short bursts of up to ``channel_burst`` allowed (Slack: "1 per
+second, short bursts allowed"), as a token bucket; a post over it gets HTTP 429
+``ratelimited`` with Retry-After in whole seconds. Posted messages are kept per channel (``posted``) with their ``metadata``;
+``conversations.history`` returns them newest first, metadata only with
+``include_all_metadata``. ``delay`` makes every Web API call take that long.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ import asyncio
 import base64
 import itertools
 import json
+import math
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,8 +82,15 @@ class FakeSlack:
     responses: list[Response] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channel_rate: float | None = None
+    channel_burst: float = 2.0
+    delay: float = 0.0
 
     def __post_init__(self) -> None:
+        self.posted: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.post_times: dict[str, list[float]] = defaultdict(list)  # monotonic, per channel
+        self.rate_limited = 0
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_messages: list[dict[str, Any]] = []
         self.expired_response_urls: set[str] = set()
@@ -217,6 +233,16 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "not_authed"})
             if token in self.revoked:
                 return web.json_response({"ok": False, "error": "invalid_auth"})
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if method == "chat.postMessage" and self.channel_rate:
+                wait = self._pace(str(args.get("channel")))
+                if wait:
+                    self.rate_limited += 1
+                    return web.json_response(
+                        {"ok": False, "error": "ratelimited"}, status=429,
+                        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                    )
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return web.json_response({"ok": False, "error": "unknown_method"})
@@ -300,23 +326,54 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"1772438400.{next(self._ts):06d}"
 
+    def _pace(self, channel: str) -> float:
+        """0 when this channel may take a post now (and count it), else seconds to wait."""
+        assert self.channel_rate
+        now = time.monotonic()
+        tokens, at = self._buckets.get(channel, (self.channel_burst, now))
+        tokens = min(self.channel_burst, tokens + (now - at) * self.channel_rate)
+        if tokens < 1:
+            self._buckets[channel] = (tokens, now)
+            return (1 - tokens) / self.channel_rate
+        self._buckets[channel] = (tokens - 1, now)
+        return 0.0
+
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {
-            "ok": True,
-            "channel": args["channel"],
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": "BPIVOT",
             "ts": ts,
-            "message": {
-                "type": "message",
-                "user": self.bot_user_id,
-                "ts": ts,
-                "text": args.get("text", ""),
-            },
+            "text": args.get("text", ""),
         }
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        self.posted[str(args["channel"])].append(message)
+        self.post_times[str(args["channel"])].append(time.monotonic())
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest_first = list(reversed(self.posted.get(channel, [])))
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in newest_first[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": len(newest_first) > limit,
+                "pin_count": 0}
+
+    def all_posted(self) -> list[dict[str, Any]]:
+        return [m for messages in self.posted.values() for m in messages]
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):

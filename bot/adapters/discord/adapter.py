@@ -71,7 +71,8 @@ class DiscordAdapter:
         self._removed: tuple[set[str], float] = (set(), 0.0)
         self._sync_task: asyncio.Task[None] | None = None
         self.sender = DiscordSender(
-            self._http, on_render=self.modals.remember, removed=self.is_removed
+            self._http, on_render=self.modals.remember, removed=self.is_removed,
+            rate_per_second=settings.global_rate_limit, ready=self._logged_in.is_set,
         )
 
     async def _http(self) -> PivotHTTPClient:
@@ -89,6 +90,7 @@ class DiscordAdapter:
             url = await self.client.http.discover_gateway()
             log.info("Discord gateway from the REST base: %s", url)
         self._logged_in.set()
+        self.app.outbox.wake()  # posts waiting for the login
         log.info("logged in to Discord as %s", self.client.user)
         if self.app.settings.discord.sync_commands:
             # Beside the gateway connection, not before it: identifying is not delayed.

@@ -1,9 +1,17 @@
 """Outbox deliveries to Discord: channel posts, DMs (with a channel fallback), private threads.
 
-Everything goes through discord.py's HTTP layer, so its rate-limit buckets and 429
-retries apply. Discord's error codes decide what is worth retrying: an unknown
-channel, missing access or a user who blocks DMs will not fix themselves
-(permanent); a 5xx, a timeout or a long rate limit will (transient).
+Everything goes through discord.py's HTTP layer, so its per-route rate-limit buckets and
+429 retries apply; on top, requests are spaced to stay under Discord's global limit
+(`discord.global_rate_limit`, 50/s), which discord.py only learns about from a 429.
+Discord's error codes decide what is worth retrying: an unknown channel, missing access or
+a user who blocks DMs will not fix themselves (permanent); a 5xx, a timeout or a long rate
+limit will (transient; a rate limit is no failed attempt).
+
+Every message carries a `nonce` derived from its outbox row with `enforce_nonce`, so a
+send repeated after a crash or a lost answer returns the message already created instead
+of posting it again (Discord remembers nonces for a few minutes). DM channel ids come
+stored with the delivery and newly opened ones go back to the outbox to be stored, so a DM
+costs one request after the first, across restarts.
 """
 
 from __future__ import annotations
@@ -23,7 +31,10 @@ from bot.core.messages import Reply
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
+    Pacer,
     PermanentDeliveryError,
+    RateLimited,
+    SendPolicy,
     TransientDeliveryError,
 )
 
@@ -44,6 +55,12 @@ FORUM_TYPES = {15, 16}
 THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
 THREAD_NAME_LIMIT = 100
 REMOVED_REASON = "Pivot was removed from this Discord server; invite it again to resume posts"
+NONCE_LIMIT = 25  # characters
+
+
+def nonce(delivery_id: int, part: int, *, fallback: bool = False) -> str:
+    """The nonce of one message of an outbox row (a long reply is several messages)."""
+    return f"pv{delivery_id}{'f' if fallback else '.'}{part}"[:NONCE_LIMIT]
 
 
 def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[str, Any]]:
@@ -79,7 +96,7 @@ async def send(
 def classify(exc: BaseException) -> Exception:
     """A discord.py / network error → the outbox's permanent or transient error."""
     if isinstance(exc, discord.RateLimited):
-        return TransientDeliveryError(f"rate limited for {exc.retry_after:.0f}s", exc.retry_after)
+        return RateLimited(f"rate limited for {exc.retry_after:.0f}s", exc.retry_after)
     if isinstance(exc, discord.DiscordServerError):
         return TransientDeliveryError(f"Discord {exc.status}: {exc.text or 'server error'}")
     if isinstance(exc, discord.HTTPException):
@@ -88,12 +105,15 @@ def classify(exc: BaseException) -> Exception:
             return PermanentDeliveryError(reason)
         return TransientDeliveryError(reason)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
-        return TransientDeliveryError(f"network: {exc!r}")
-    return TransientDeliveryError(repr(exc))
+        return TransientDeliveryError(f"network: {exc!r}", maybe_sent=True)
+    return TransientDeliveryError(repr(exc), maybe_sent=True)
 
 
 class DiscordSender:
     """The outbox's Discord `Sender`. `http` is the logged-in client's HTTP layer."""
+
+    # discord.py paces each route; the global limit is paced per request below.
+    policy = SendPolicy()
 
     def __init__(
         self,
@@ -101,18 +121,29 @@ class DiscordSender:
         *,
         on_render: Callable[[Reply], None] | None = None,
         removed: Callable[[str], Awaitable[bool]] | None = None,
+        rate_per_second: float = 50.0,
+        ready: Callable[[], bool] | None = None,
     ) -> None:
         self._http = http
+        self._ready = ready
         self._on_render = on_render
         # "Was the bot removed from this guild?" Posts there fail instead of being sent.
         self._removed = removed
         self._dm_channels: dict[str, str] = {}
+        # A tenth of a second's worth may go at once, to catch up after a stall.
+        self._pacer = Pacer(1.0 / rate_per_second, burst=max(int(rate_per_second / 10), 1))
+
+    def ready(self) -> bool:
+        """Logged in: the outbox claims Discord rows only then (no lease held while waiting)."""
+        return self._ready is None or self._ready()
 
     async def http(self) -> PivotHTTPClient:
         try:
-            return await self._http()
+            http = await self._http()
         except TimeoutError:
-            raise TransientDeliveryError("not logged in to Discord yet", retry_after=30) from None
+            raise RateLimited("not logged in to Discord yet", retry_after=30) from None
+        await self._pacer.wait()
+        return http
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
@@ -120,20 +151,20 @@ class DiscordSender:
             raise PermanentDeliveryError(REMOVED_REASON)
         try:
             if target.kind == "channel":
-                message_id = await self.post(target.to, delivery.reply)
+                message_id = await self.post(target.to, delivery.reply, nonce_of=delivery.id)
                 thread = delivery.reply.extra.get("thread")
                 if thread:
                     return await self.discussion(target.to, message_id, thread)
                 return DeliveryResult(message_id)
             if target.kind == "dm":
-                return await self.direct_message(target.to, delivery.reply, target.channel)
+                return await self.direct_message(delivery)
             if target.kind == "group":
-                return await self.group_thread(target.to.split(","), delivery.reply, target.channel)
+                return await self.group_thread(delivery)
             if target.kind == "thread":
                 return await self.public_thread(target.to, delivery.reply)
             if target.kind == "reply":
                 # `to` is the thread: a thread is a channel on Discord.
-                return DeliveryResult(await self.post(target.to, delivery.reply))
+                return DeliveryResult(await self.post(target.to, delivery.reply, nonce_of=delivery.id))
         except (PermanentDeliveryError, TransientDeliveryError):
             raise
         except Exception as exc:
@@ -141,19 +172,31 @@ class DiscordSender:
         raise PermanentDeliveryError(f"unknown target kind {target.kind!r}")
 
     async def post(
-        self, channel_id: str, reply: Reply, *, content: str = "", mention_users: Sequence[str] = ()
+        self,
+        channel_id: str,
+        reply: Reply,
+        *,
+        content: str = "",
+        mention_users: Sequence[str] = (),
+        nonce_of: int | None = None,
+        fallback: bool = False,
     ) -> str:
         """Post `reply` in a channel (or thread, or DM channel); returns the id of the message
-        that carries its buttons (the last one when the reply had to be split)."""
+        that carries its buttons (the last one when the reply had to be split). With
+        `nonce_of` (the outbox row id) each message carries its idempotency nonce."""
         if self._on_render is not None:
             self._on_render(reply)
-        http = await self.http()
         message_id = ""
-        for message in render(reply, content=content, mention_users=tuple(mention_users)):
+        for part, message in enumerate(
+            render(reply, content=content, mention_users=tuple(mention_users))
+        ):
             message.payload.pop("flags", None)  # nothing posted by the outbox is ephemeral
+            if nonce_of is not None:
+                message.payload["nonce"] = nonce(nonce_of, part, fallback=fallback)
+                message.payload["enforce_nonce"] = True
             # A Route per request: the HTTP layer rewrites its URL to the configured base.
             route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-            data = await send(http, route, message)
+            data = await send(await self.http(), route, message)
             message_id = str(data["id"])
         return message_id
 
@@ -177,18 +220,23 @@ class DiscordSender:
             return DeliveryResult(message_id, note=f"thread not started: {classify(exc)}")
         return DeliveryResult(message_id, note=f"thread <#{thread_id}>")
 
-    async def _dm_channel(self, user_id: str) -> str:
-        channel_id = self._dm_channels.get(user_id)
-        if channel_id is None:
-            data = await (await self.http()).start_private_message(int(user_id))
-            channel_id = self._dm_channels[user_id] = str(data["id"])
-        return channel_id
+    async def _dm_channel(self, user_id: str, stored: str | None) -> tuple[str, str | None]:
+        """The DM channel with this user, and its id when it had to be opened (to store)."""
+        channel_id = stored or self._dm_channels.get(user_id)
+        if channel_id is not None:
+            self._dm_channels[user_id] = channel_id
+            return channel_id, None if stored else channel_id
+        data = await (await self.http()).start_private_message(int(user_id))
+        channel_id = self._dm_channels[user_id] = str(data["id"])
+        return channel_id, channel_id
 
-    async def direct_message(
-        self, user_id: str, reply: Reply, fallback: str | None
-    ) -> DeliveryResult:
+    async def direct_message(self, delivery: Delivery) -> DeliveryResult:
+        user_id, fallback = delivery.target.to, delivery.target.channel
+        opened: str | None = None
         try:
-            return DeliveryResult(await self.post(await self._dm_channel(user_id), reply))
+            channel_id, opened = await self._dm_channel(user_id, delivery.dm_channel)
+            message_id = await self.post(channel_id, delivery.reply, nonce_of=delivery.id)
+            return DeliveryResult(message_id, dm_channel=opened)
         except discord.HTTPException as exc:
             if exc.code != CANNOT_DM:
                 raise
@@ -199,12 +247,14 @@ class DiscordSender:
         # Once, in the fallback channel, with a mention so they still notice it.
         message_id = await self.post(
             fallback,
-            reply,
+            delivery.reply,
             content=f"<@{user_id}> (your DMs are closed, so here it is)",
             mention_users=(user_id,),
+            nonce_of=delivery.id,
+            fallback=True,
         )
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
-        return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>")
+        return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>", dm_channel=opened)
 
     async def public_thread(self, channel_id: str, reply: Reply) -> DeliveryResult:
         """A public thread titled by the reply, holding it: a forum post in a forum channel,
@@ -233,15 +283,15 @@ class DiscordSender:
         await self.post(thread_id, reply)
         return DeliveryResult(thread_id, note=f"thread <#{thread_id}>")
 
-    async def group_thread(
-        self, user_ids: Sequence[str], reply: Reply, parent: str | None
-    ) -> DeliveryResult:
+    async def group_thread(self, delivery: Delivery) -> DeliveryResult:
+        user_ids, parent, reply = delivery.target.to.split(","), delivery.target.channel, delivery.reply
         if not parent:
             raise PermanentDeliveryError(
                 "a group post needs a parent channel for its private thread"
             )
-        http = await self.http()
-        thread = await http.request(
+        # Thread creation has no nonce: a repeat after a crash mid-send makes a second thread
+        # (the message inside it is still deduplicated).
+        thread = await (await self.http()).request(
             Route("POST", "/channels/{channel_id}/threads", channel_id=parent),
             json={
                 "name": trim(reply.title or "Pivot", THREAD_NAME_LIMIT),
@@ -252,9 +302,9 @@ class DiscordSender:
         )
         thread_id = str(thread["id"])
         for user_id in user_ids:
-            await http.add_user_to_thread(thread_id, int(user_id))
+            await (await self.http()).add_user_to_thread(thread_id, int(user_id))
         mentions = " ".join(f"<@{u}>" for u in user_ids)
         message_id = await self.post(
-            thread_id, reply, content=mentions, mention_users=tuple(user_ids)
+            thread_id, reply, content=mentions, mention_users=tuple(user_ids), nonce_of=delivery.id
         )
         return DeliveryResult(message_id, note=f"private thread <#{thread_id}>")

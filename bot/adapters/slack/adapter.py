@@ -385,6 +385,7 @@ class SlackAdapter:
         if self._http is not None:
             await self._http.close()
             self._http = None
+        await self.sender.aclose()
 
     async def idle(self) -> None:
         """Wait until all work started by requests so far has finished."""

@@ -2,8 +2,16 @@
 
 The outbox is the one place that retries: this sender makes one attempt and says
 whether the failure is worth retrying (`TransientDeliveryError`, with Slack's
-Retry-After on a 429) or never will work (`PermanentDeliveryError`). Its client
-has slack_sdk's own retry handlers removed so nothing retries twice.
+Retry-After on a 429, which is no failed attempt) or never will work
+(`PermanentDeliveryError`). Its client has slack_sdk's own retry handlers removed so nothing
+retries twice.
+
+Slack allows about one message per second per channel: the outbox paces each destination
+to that (`policy`). Slack has no idempotency key, so the outbox records "sending" before
+each call and every post carries its outbox id in message metadata
+(`event_type: pivot_outbox`); a row recovered mid-send (a crash, a lost answer) is looked
+for in the channel's recent history by that id before it is posted again. DM channel ids
+are stored (see the outbox), so a DM costs one request after the first.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from bot.core.outbox import (
     Delivery,
     DeliveryResult,
     PermanentDeliveryError,
+    RateLimited,
+    SendPolicy,
     TransientDeliveryError,
 )
 
@@ -68,6 +78,17 @@ DM_CLOSED_ERRORS = frozenset(
 )
 # A group DM holds at most 8 people besides the bot.
 MAX_GROUP = 8
+METADATA_EVENT = "pivot_outbox"
+# How far back a recovered post is looked for (messages, newest first).
+HISTORY_LIMIT = 100
+
+
+def metadata(outbox_id: int, part: int) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "part": part}}
+
+
+# Slack allows about one message per second per channel; 1% under it absorbs network jitter.
+PER_CHANNEL_INTERVAL = 1.01
 
 
 class NotInstalled(Exception):
@@ -79,28 +100,49 @@ class SlackSender:
     client for every team with a single bot token); it raises `NotInstalled` for a workspace
     that removed Pivot, and the post fails with that reason instead of being sent."""
 
+    policy = SendPolicy(per_destination_interval=PER_CHANNEL_INTERVAL, mark_sending=True)
+
     def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
         self.client_for = client_for
+        self._dm_channels: dict[str, str] = {}
+        self._own_sessions: list[aiohttp.ClientSession] = []
+
+    def _keep_alive(self, client: AsyncWebClient) -> None:
+        """One HTTP session per client for all deliveries (slack_sdk opens a connection per call
+        without one): created in the running loop on first use, closed by `aclose`."""
+        if client.session is None or client.session.closed:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+            self._own_sessions.append(session)
+            client.session = session
+
+    async def aclose(self) -> None:
+        sessions, self._own_sessions = self._own_sessions, []
+        for session in sessions:
+            await session.close()
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         try:
             client = await self.client_for(delivery.community_external_id)
         except NotInstalled as exc:
             raise PermanentDeliveryError(str(exc)) from None
+        self._keep_alive(client)
         try:
-            return await _Delivering(client).deliver(delivery)
+            return await _Delivering(client, self._dm_channels).deliver(delivery)
         except SlackApiError as exc:
             raise classify(exc) from None
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
-            raise TransientDeliveryError(f"network: {type(exc).__name__}: {exc}"[:500]) from None
+            raise TransientDeliveryError(
+                f"network: {type(exc).__name__}: {exc}"[:500], maybe_sent=True
+            ) from None
 
 
 
 class _Delivering:
-    """One delivery with one workspace's client."""
+    """One delivery with one workspace's client (and the sender's known DM channels)."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, dm_channels: dict[str, str]) -> None:
         self.client = client
+        self._dm_channels = dm_channels
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
@@ -116,8 +158,14 @@ class _Delivering:
                 raise PermanentDeliveryError("a thread reply needs the thread's channel")
             return DeliveryResult(await self.post(target.channel, delivery, thread_ts=target.to))
         if target.kind == "dm":
+            opened: str | None = None
             try:
-                channel = await self._open([target.to])
+                channel = delivery.dm_channel or self._dm_channels.get(target.to)
+                if channel is None:
+                    channel = opened = await self._open([target.to])
+                    self._dm_channels[target.to] = channel
+                elif delivery.dm_channel is None:
+                    opened = channel  # known here but not yet stored
             except SlackApiError as exc:
                 error = _error(exc)
                 if error not in DM_CLOSED_ERRORS or not target.channel:
@@ -127,7 +175,7 @@ class _Delivering:
                 return DeliveryResult(
                     ts, note=f"DM closed ({error}); posted in <#{target.channel}>"
                 )
-            return DeliveryResult(await self.post(channel, delivery))
+            return DeliveryResult(await self.post(channel, delivery), dm_channel=opened)
         users = [u for u in target.to.split(",") if u]
         if len(users) > MAX_GROUP:
             if not target.channel:
@@ -172,19 +220,31 @@ class _Delivering:
 
     async def post(self, channel: str, delivery: Delivery, *, lead: str = "",
                    thread_ts: str | None = None) -> str:
-        """Post the reply (several messages if it is long) and return the first message's ts."""
+        """Post the reply (several messages if it is long) and return the first message's ts.
+        A delivery that may have been sent before posts only the parts not found in history."""
         reply = delivery.reply
         if lead:
             reply = replace(reply, text=lead + reply.text)
-        file_id = await upload_image(self.client, reply.image) if reply.image is not None else None
+        found = await self.find_posted(channel, delivery.id) if delivery.recovering else {}
+        if found:
+            log.info("delivery %s: %d part(s) already in the channel; not posting them again",
+                     delivery.id, len(found))
+        file_id = (
+            await upload_image(self.client, reply.image)
+            if reply.image is not None and 0 not in found else None
+        )
         first: str | None = None
-        for message in render.messages(reply, file_id):
+        for part, message in enumerate(render.messages(reply, file_id)):
+            if part in found:
+                first = first or found[part]
+                continue
             extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
             response = await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=message.blocks,
                 unfurl_links=False,
+                metadata=metadata(delivery.id, part),
                 **extra,
             )
             first = first or str(response["ts"])
@@ -196,6 +256,26 @@ class _Delivering:
                 title=reply.attachment.alt or reply.attachment.filename, channel=channel,
             )
         return first
+
+    async def find_posted(self, channel: str, outbox_id: int) -> dict[int, str]:
+        """Parts of this outbox post already in the channel's recent history: part → ts."""
+        try:
+            response = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                raise
+            log.warning("could not read history of %s to recover a post (%s); posting it",
+                        channel, _error(exc))
+            return {}
+        found: dict[int, str] = {}
+        for message in response.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
+                found.setdefault(int(payload.get("part", 0)), str(message["ts"]))
+        return found
 
 
 def _error(exc: SlackApiError) -> str:
@@ -217,7 +297,7 @@ def classify(exc: SlackApiError) -> Exception:
             retry_after = float(raw) if raw is not None else None
         except ValueError:
             retry_after = None
-        return TransientDeliveryError("ratelimited", retry_after=retry_after)
+        return RateLimited("ratelimited", retry_after=retry_after if retry_after is not None else 1.0)
     if error in PERMANENT_ERRORS:
         return PermanentDeliveryError(error)
     return TransientDeliveryError(f"{error} (HTTP {status})")

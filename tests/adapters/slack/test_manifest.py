@@ -47,10 +47,14 @@ def test_manifest_for_http_mode(tmp_path: Path) -> None:
     assert command["description"] and command["usage_hint"]
     assert data["oauth_config"]["scopes"]["bot"] == [
         "app_mentions:read",  # the app_mention event
+        "channels:history",  # conversations.history: recovering a post interrupted mid-send
         "chat:write",  # chat.postMessage, chat.postEphemeral
         "commands",  # the slash command
         "files:write",  # chart uploads
+        "groups:history",
+        "im:history",
         "im:write",  # conversations.open for a DM
+        "mpim:history",
         "mpim:write",  # conversations.open for a group DM
         "users:read",  # users.info: admin flags, names
     ]
