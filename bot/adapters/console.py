@@ -30,7 +30,7 @@ from typing import TextIO
 from bot.core.commands import parse_duration
 from bot.core.dispatch import Caller
 from bot.core.errors import InvalidInput
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, Reply, thread_request
 from bot.core.outbox import Delivery, DeliveryResult
 
 PLATFORM = "console"
@@ -104,6 +104,9 @@ class ConsoleSender:
             header = "group: " + ", ".join("@" + u for u in target.to.split(","))
         text, choices = render(delivery.reply)
         self.write(f"\n── {header} ──\n{text}\n")
+        thread = thread_request(delivery.reply)
+        if thread is not None:
+            self.write(f"  🧵 thread: {thread[0]}\n  {thread[1]}\n")
         if choices and self.on_choices is not None:
             self.on_choices(choices)
         return DeliveryResult(message_id=f"console-{delivery.id}")

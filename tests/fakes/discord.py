@@ -254,6 +254,7 @@ class FakeDiscord:
         r.add_post(API + "/users/@me/channels", self._open_dm)
         r.add_post(API + "/channels/{channel}/messages", self._post_message)
         r.add_post(API + "/channels/{channel}/threads", self._create_thread)
+        r.add_post(API + "/channels/{channel}/messages/{message}/threads", self._thread_on_message)
         r.add_put(API + "/channels/{channel}/thread-members/{user}", self._add_thread_member)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -541,6 +542,36 @@ class FakeDiscord:
         }
         self.thread_members[thread_id] = [self.bot.id]
         return self._json(self.channels[thread_id], status=201)
+
+    async def _thread_on_message(self, request: web.Request) -> web.Response:
+        """Start Thread from Message: a public thread whose id is the message's id."""
+        parent, message_id = request.match_info["channel"], request.match_info["message"]
+        if not any(m["id"] == message_id for m in self.messages.get(parent, [])):
+            return self._error(404, 10008, "Unknown Message")
+        if message_id in self.channels:
+            return self._error(400, 160004, "A thread has already been created for this message")
+        body = request[CALL].json
+        self.channels[message_id] = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": self.guild_id,
+            "parent_id": parent,
+            "name": body["name"],
+            "owner_id": self.bot.id,
+            "member_count": 1,
+            "message_count": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "last_message_id": None,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 4320),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.thread_members[message_id] = [self.bot.id]
+        return self._json(self.channels[message_id], status=201)
 
     async def _add_thread_member(self, request: web.Request) -> web.Response:
         thread = request.match_info["channel"]

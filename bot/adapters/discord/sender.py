@@ -19,7 +19,7 @@ from discord.http import Route
 
 from bot.adapters.discord.client import PivotHTTPClient
 from bot.adapters.discord.render import OutgoingMessage, attachment_name, render, trim
-from bot.core.messages import Reply
+from bot.core.messages import Reply, thread_request
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
@@ -111,7 +111,8 @@ class DiscordSender:
         target = delivery.target
         try:
             if target.kind == "channel":
-                return DeliveryResult(await self.post(target.to, delivery.reply))
+                message_id = await self.post(target.to, delivery.reply)
+                return await self.discussion_thread(target.to, message_id, delivery.reply)
             if target.kind == "dm":
                 return await self.direct_message(target.to, delivery.reply, target.channel)
             if target.kind == "group":
@@ -138,6 +139,29 @@ class DiscordSender:
             data = await send(http, route, message)
             message_id = str(data["id"])
         return message_id
+
+    async def discussion_thread(self, channel_id: str, message_id: str, reply: Reply) -> DeliveryResult:
+        """Open the public thread a reply asked for on its posted message. The post itself is
+        out: a failure here is noted, never retried (a retry would post the message twice)."""
+        wanted = thread_request(reply)
+        if wanted is None:
+            return DeliveryResult(message_id)
+        name, opening = wanted
+        try:
+            http = await self.http()
+            thread = await http.request(
+                Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                      channel_id=channel_id, message_id=message_id),
+                json={"name": trim(name, THREAD_NAME_LIMIT),
+                      "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
+            )
+            thread_id = str(thread["id"])
+            if opening:
+                await self.post(thread_id, Reply(text=opening))
+        except (discord.HTTPException, aiohttp.ClientError, TransientDeliveryError) as exc:
+            log.warning("discussion thread not opened in channel %s: %s", channel_id, exc)
+            return DeliveryResult(message_id, note=f"discussion thread not opened: {exc}"[:500])
+        return DeliveryResult(message_id, note=f"discussion thread <#{thread_id}>")
 
     async def _dm_channel(self, user_id: str) -> str:
         channel_id = self._dm_channels.get(user_id)

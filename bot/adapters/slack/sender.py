@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import upload_image
-from bot.core.messages import mention
+from bot.core.messages import mention, thread_request
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
@@ -84,7 +84,8 @@ class SlackSender:
     async def _deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
         if target.kind == "channel":
-            return DeliveryResult(await self.post(target.to, delivery))
+            ts = await self.post(target.to, delivery)
+            return await self._discussion_thread(target.to, ts, delivery)
         if target.kind == "dm":
             try:
                 channel = await self._open([target.to])
@@ -122,6 +123,22 @@ class SlackSender:
                 ts, note=f"group DM refused ({error}); posted in <#{target.channel}>"
             )
         return DeliveryResult(await self.post(channel, delivery))
+
+    async def _discussion_thread(self, channel: str, ts: str, delivery: Delivery) -> DeliveryResult:
+        """The thread reply a reply asked for under its post (noted, never retried: the post is out)."""
+        wanted = thread_request(delivery.reply)
+        if wanted is None:
+            return DeliveryResult(ts)
+        name, opening = wanted
+        text = f"🧵 *{name}*" + (f"\n{opening}" if opening else "")
+        try:
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=ts, text=text, unfurl_links=False
+            )
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("discussion thread reply not posted in %s: %s", channel, type(exc).__name__)
+            return DeliveryResult(ts, note=f"discussion thread not opened: {exc}"[:500])
+        return DeliveryResult(ts, note="discussion thread opened")
 
     async def _open(self, users: list[str]) -> str:
         """conversations.open: one user → their DM with the bot, several → a group DM."""

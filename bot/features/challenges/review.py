@@ -12,6 +12,7 @@ Reviews are for learning: they change no rating, streak or leaderboard.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -91,6 +92,20 @@ async def due_count(session: AsyncSession, member: Member, now: datetime) -> int
         (await session.execute(select(func.count(ReviewItem.id)).where(*_due(member, now))))
         .scalar_one()
     )
+
+
+async def due_counts(
+    session: AsyncSession, member_ids: Sequence[int], now: datetime
+) -> dict[int, int]:
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(ReviewItem.member_id, func.count(ReviewItem.id))
+        .where(ReviewItem.member_id.in_(list(member_ids)), ReviewItem.learned_at.is_(None),
+               ReviewItem.due_at <= now)
+        .group_by(ReviewItem.member_id)
+    )
+    return {member_id: int(n) for member_id, n in rows.all()}
 
 
 async def next_due(session: AsyncSession, member: Member, now: datetime) -> ReviewItem | None:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
+from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
 from bot.features.challenges import rating, review
@@ -435,9 +436,18 @@ async def reveal(
         session,
         community,
         Target.in_channel(post.channel_id),
-        reveal_post(item, post.local_date, stats),
+        discussion(reveal_post(item, post.local_date, stats), post.local_date),
         dedupe_key=f"challenge-reveal:{post.id}",
         now=now,
+    )
+
+
+def discussion(reply: Reply, day: date) -> Reply:
+    """The reveal, opening the day's discussion thread: only now, so nobody spoils the answer."""
+    return with_thread(
+        reply,
+        f"Discuss: challenge of {day:%a %d %b}",
+        "How did you solve it, and what tripped you up? The answer is out, so spoilers are fine here.",
     )
 
 
@@ -943,6 +953,13 @@ async def hints_used(session: AsyncSession, member: Member) -> int:
 async def reviews_due(session: AsyncSession, member: Member, now: datetime) -> int:
     """How many of the member's spaced reviews are due now (for the check-in DM)."""
     return await review.due_count(session, member, now)
+
+
+async def reviews_due_by_member(
+    session: AsyncSession, member_ids: Sequence[int], now: datetime
+) -> dict[int, int]:
+    """Spaced reviews due now for many members at once (check-in prompts are sent in batches)."""
+    return await review.due_counts(session, member_ids, now)
 
 
 # --- progress -------------------------------------------------------------------------------------------
