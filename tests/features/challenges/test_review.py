@@ -192,3 +192,13 @@ async def test_forget_and_export_cover_reviews_and_hints(console: ConsoleHarness
 def test_intervals_are_one_three_seven_twenty_one_days() -> None:
     assert review.INTERVALS == (1, 3, 7, 21)
     assert default_catalogue().item("calculus-02").kind == "choice"  # type: ignore[union-attr]
+
+
+async def test_the_discussion_thread_opens_at_the_reveal_not_before(console: ConsoleHarness) -> None:
+    await console.say("admin set channel challenge #ml-daily", "admin set challenge-reveal 12:00")
+    posted = await console.say("/wait 2h")
+    assert "Daily challenge —" in posted and "🧵" not in posted
+    revealed = await console.say("/wait 3h")
+    assert "Answer to the challenge of Monday 02 March" in revealed
+    assert "🧵 thread: Discuss: challenge of Mon 02 Mar" in revealed
+    assert "spoilers are fine here" in revealed
