@@ -24,7 +24,7 @@ from bot.core.tenancy import Member
 from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.generators import FAMILIES, parse_generated_id
 from bot.features.challenges.grading import grade
-from bot.features.challenges.models import ReviewItem
+from bot.features.challenges.models import POST_OPEN, ChallengePost, ReviewItem
 from bot.features.challenges.selection import MAX_SEED, Catalogue, default_catalogue
 
 INTERVALS = (1, 3, 7, 21)  # days
@@ -79,11 +79,19 @@ async def missed(session: AsyncSession, member: Member, item_id: str, *, now: da
 
 
 def _due(member: Member, now: datetime):  # type: ignore[no-untyped-def]
+    # Never while the same question is still the community's open daily challenge: the review
+    # shows the explanation, which would spoil it for everyone else.
+    open_items = select(ChallengePost.item_id).where(
+        ChallengePost.community_id == member.community_id,
+        ChallengePost.status == POST_OPEN,
+        ChallengePost.item_id.is_not(None),
+    )
     return (
         ReviewItem.community_id == member.community_id,
         ReviewItem.member_id == member.id,
         ReviewItem.learned_at.is_(None),
         ReviewItem.due_at <= now,
+        ReviewItem.item_id.not_in(open_items),
     )
 
 
