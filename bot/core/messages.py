@@ -10,6 +10,7 @@ and mentions written as `<@platform_user_id>` (see `mention`).
 from __future__ import annotations
 
 import base64
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -221,3 +222,22 @@ def bar(fraction: float, width: int = 10) -> str:
     fraction = min(max(fraction, 0.0), 1.0)
     filled = round(fraction * width)
     return "▰" * filled + "▱" * (width - filled)
+
+
+# --- discussion threads ---------------------------------------------------------------------------
+
+THREAD = "thread"
+
+
+def with_thread(reply: Reply, name: str, opening: str) -> Reply:
+    """`reply`, asking its sender to open a discussion thread under the posted message: a
+    thread on the message on Discord, a thread reply on Slack, both starting with `opening`."""
+    return dataclasses.replace(reply, extra={**reply.extra, THREAD: {"name": name, "text": opening}})
+
+
+def thread_request(reply: Reply) -> tuple[str, str] | None:
+    """(name, opening text) when the reply asks for a discussion thread."""
+    wanted = reply.extra.get(THREAD)
+    if not isinstance(wanted, dict) or not wanted.get("name"):
+        return None
+    return str(wanted["name"]), str(wanted.get("text", ""))

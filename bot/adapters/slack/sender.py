@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import upload_image
-from bot.core.messages import Reply, mention
+from bot.core.messages import Reply, mention, thread_request
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
@@ -149,9 +149,10 @@ class _Delivering:
         if target.kind in ("channel", "thread"):
             # A question's message (kind "thread"): the replies go into its thread (named by its ts).
             ts = await self.post(target.to, delivery)
-            thread = delivery.reply.extra.get("thread")
-            if thread and thread.get("text"):
-                return await self.discussion(target.to, ts, str(thread["text"]))
+            wanted = thread_request(delivery.reply)
+            if wanted is not None:
+                name, opening = wanted
+                return await self.discussion(target.to, ts, f"🧵 *{name}*" + (f"\n{opening}" if opening else ""))
             return DeliveryResult(ts)
         if target.kind == "reply":
             if not target.channel:

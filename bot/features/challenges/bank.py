@@ -68,6 +68,7 @@ TOPICS: dict[str, str] = {
 }
 
 MAX_PROMPT_CHARS = 1200
+MAX_HINT_CHARS = 300
 LETTERS = "ABCDE"
 GENERATED_PREFIX = "gen-"
 
@@ -127,6 +128,8 @@ class ChallengeItem(BaseModel):
     # The unrounded value of a numeric answer, when ``answer`` is its rounded display
     # (generated problems): grading centres its tolerance here, not on the rounding.
     exact: float | None = None
+    # A nudge towards the method (which formula or concept to use), never the answer itself.
+    hint: str | None = None
 
     @field_validator("answer", mode="before")
     @classmethod
@@ -171,6 +174,16 @@ class ChallengeItem(BaseModel):
     def _check_explanation(cls, value: str) -> str:
         _reject_latex("explanation", value)
         return value
+
+    @field_validator("hint")
+    @classmethod
+    def _check_hint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.strip() or len(value) > MAX_HINT_CHARS:
+            raise ValueError(f"hint must be 1 to {MAX_HINT_CHARS} characters")
+        _reject_latex("hint", value)
+        return value.strip()
 
     @field_validator("source")
     @classmethod

@@ -193,6 +193,28 @@ async def practice(ctx: Context, topic: str | None, difficulty: int | None) -> R
     return render.practice_post(item, row.id, prefix=ctx.prefix, rating_note=note)
 
 
+@challenge.command(
+    "hint",
+    "One hint for today's challenge (or your practice question); grading is unchanged",
+    Param.flag("practice", "The hint for your latest practice question instead"),
+    ephemeral=True,
+)
+async def hint(ctx: Context, practice: bool) -> Reply:
+    if practice:
+        row = await service.latest_practice(ctx.session, ctx.member)
+        item = default_catalogue().item(row.item_id)
+        if item is None:
+            raise NotFound("That practice question is no longer in the bank.")
+        text = await service.use_hint(ctx.session, ctx.member, item, now=ctx.now(), practice=row)
+    else:
+        post = await service.open_post(ctx.session, ctx.community.id)
+        if post is None:
+            raise NotFound(await _nothing_open(ctx))
+        item = service.item_of(post)
+        text = await service.use_hint(ctx.session, ctx.member, item, now=ctx.now(), post=post)
+    return Reply(text=f"💡 Hint: {text}", footer="Hints don't change your grade.", ephemeral=True)
+
+
 @challenge.command("stats", "Your accuracy by topic, ratings and streaks", ephemeral=True)
 async def stats(ctx: Context) -> Reply:
     s = await service.stats(ctx.session, ctx.member)
@@ -200,7 +222,8 @@ async def stats(ctx: Context) -> Reply:
     text = (
         f"Daily challenges answered: {s.answered}, correct: {s.correct}{accuracy}.\n"
         f"🔥 Streak: {s.streak} · best: {s.best_streak}.\n"
-        f"Practice questions answered: {s.practised}."
+        f"Practice questions answered: {s.practised}.\n"
+        f"💡 Hints used: {await service.hints_used(ctx.session, ctx.member)}."
     )
     lines = []
     for t in s.topics:

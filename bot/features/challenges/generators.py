@@ -70,6 +70,7 @@ class Family:
             format=problem.format,
             explanation=problem.explanation,
             source=self.source,
+            hint=HINTS.get(self.name),
         )
 
 
@@ -1429,6 +1430,28 @@ FAMILIES: dict[str, Family] = {
                _draw_ece, _build_ece),
     )
 }  # fmt: skip
+
+# One nudge per family where it helps: the method, never the numbers.
+HINTS: dict[str, str] = {
+    "determinant-2x2": "For [a b; c d] the determinant is ad − bc.",
+    "dot-product": "Multiply matching entries, then add the products.",
+    "cosine-similarity": "Dot product divided by the product of the two lengths (√ of each sum of squares).",
+    "softmax-component": "Exponentiate every score, then divide each by the sum of the exponentials.",
+    "bayes-test": "P(A|B) = P(B|A)·P(A) / P(B); get P(B) by adding up both ways B can happen.",
+    "binomial-probability": "C(n, k) · pᵏ · (1 − p)ⁿ⁻ᵏ.",
+    "z-score": "How many standard deviations from the mean: (x − μ) / σ.",
+    "gradient-descent-step": "New value = old value − learning rate × gradient at the old value.",
+    "dense-layer-parameters": "Each layer has inputs × outputs weights plus one bias per output.",
+    "conv-output-size": "(input + 2·padding − kernel) / stride, rounded down, plus 1.",
+    "conv-layer-parameters": "kernel height × kernel width × input channels per filter, plus a bias, times the filters.",
+    "determinant-3x3": "Expand along the first row: each entry times the 2×2 determinant left when its row and column are removed, signs + − +.",
+    "node-entropy": "−Σ p·log₂(p) over the class proportions in the node.",
+    "expected-value": "Σ value × probability over every outcome.",
+    "discrete-variance": "E[X²] − (E[X])², or Σ p·(x − μ)².",
+    "precision-recall-f1": "Precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = their harmonic mean.",
+    "chain-rule": "Differentiate the outer function at the inner one, times the inner function's derivative.",
+    "model-memory-precision": "Parameters × bytes per parameter (fp32 = 4, fp16/bf16 = 2, int8 = 1).",
+}
 
 _GENERATED_ID_RE = re.compile(r"^gen-([a-z0-9-]+)-(\d+)$")
 

@@ -129,3 +129,50 @@ class TopicRating(Base):
     rating: Mapped[float] = mapped_column(Float)
     answers: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HintUse(Base):
+    """A member asked for the hint of a daily challenge or a practice question (never graded)."""
+
+    __tablename__ = "challenge_hints"
+    __table_args__ = (Index("ix_challenge_hints_member", "community_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    # Which question it was for: a daily post or a practice row (one of the two).
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenge_posts.id", ondelete="CASCADE"), nullable=True
+    )
+    practice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenge_practice.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewItem(Base):
+    """A question a member got wrong, coming back after 1, 3, 7 and 21 days (see review.py).
+
+    `item_key` is what is being learned: a curated item's id, or `gen-<family>` for a
+    generated family (each review serves a fresh problem of it, `item_id`).
+    """
+
+    __tablename__ = "challenge_reviews"
+    __table_args__ = (
+        UniqueConstraint("community_id", "member_id", "item_key"),
+        Index("ix_challenge_reviews_due", "community_id", "member_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    # Index into the intervals (1, 3, 7, 21 days) of the review that is due next.
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How many times it was reviewed (also seeds the option order of the next serving).
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -22,9 +22,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
+from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
-from bot.features.challenges import rating
+from bot.features.challenges import rating, review
 from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.grading import grade
 from bot.features.challenges.models import (
@@ -38,6 +39,7 @@ from bot.features.challenges.models import (
     ChallengeAttempt,
     ChallengePost,
     ChallengeSettings,
+    HintUse,
     PracticeItem,
     TopicRating,
 )
@@ -434,9 +436,18 @@ async def reveal(
         session,
         community,
         Target.in_channel(post.channel_id),
-        reveal_post(item, post.local_date, stats),
+        discussion(reveal_post(item, post.local_date, stats), post.local_date),
         dedupe_key=f"challenge-reveal:{post.id}",
         now=now,
+    )
+
+
+def discussion(reply: Reply, day: date) -> Reply:
+    """The reveal, opening the day's discussion thread: only now, so nobody spoils the answer."""
+    return with_thread(
+        reply,
+        f"Discuss: challenge of {day:%a %d %b}",
+        "How did you solve it, and what tripped you up? The answer is out, so spoilers are fine here.",
     )
 
 
@@ -669,6 +680,8 @@ async def answer(
         assert previous is not None
         raise _already(previous)
     before, after = await update_rating(session, member, item, result.correct, now=now)
+    if not result.correct:
+        await review.missed(session, member, item.id, now=now)
     outcome = Outcome(item, result.correct, result.given, before, after)
     outcome.streak, _ = await streaks(session, member)
     outcome.milestones = await _milestones(session, member, outcome, now=now)
@@ -885,7 +898,68 @@ async def answer_practice(
     result = grade(item, raw)
     row.answer, row.correct, row.answered_at = result.given[:200], result.correct, now
     before, after = await update_rating(session, member, item, result.correct, now=now)
+    if not result.correct:
+        await review.missed(session, member, item.id, now=now)
     return Outcome(item, result.correct, result.given, before, after)
+
+
+# --- hints and reviews -------------------------------------------------------------------------------
+
+
+NO_HINT = "This question has no hint — work from the prompt; the explanation comes with the answer."
+
+
+async def use_hint(
+    session: AsyncSession,
+    member: Member,
+    item: ChallengeItem,
+    *,
+    now: datetime,
+    post: ChallengePost | None = None,
+    practice: PracticeItem | None = None,
+) -> str:
+    """The item's hint, recording its first use per question (grading never looks at it)."""
+    if not item.hint:
+        raise NotFound(NO_HINT)
+    where = (
+        HintUse.post_id == post.id if post is not None
+        else HintUse.practice_id == (practice.id if practice is not None else -1)
+    )
+    used = (
+        await session.execute(
+            select(HintUse.id).where(
+                HintUse.community_id == member.community_id, HintUse.member_id == member.id, where
+            ).limit(1)
+        )
+    ).scalar_one_or_none()
+    if used is None:
+        session.add(HintUse(
+            community_id=member.community_id, member_id=member.id, item_id=item.id,
+            post_id=post.id if post is not None else None,
+            practice_id=practice.id if practice is not None else None, created_at=now,
+        ))
+        await session.flush()
+    return item.hint
+
+
+async def hints_used(session: AsyncSession, member: Member) -> int:
+    return int((await session.execute(
+        select(func.count(HintUse.id)).where(
+            HintUse.community_id == member.community_id, HintUse.member_id == member.id
+        )
+    )).scalar_one())
+
+
+async def reviews_due(session: AsyncSession, member: Member, now: datetime) -> int:
+    """How many of the member's spaced reviews are due now (for the check-in DM)."""
+    return await review.due_count(session, member, now)
+
+
+async def reviews_due_by_member(
+    session: AsyncSession, member_ids: Sequence[int], now: datetime
+) -> dict[int, int]:
+    """Spaced reviews due now for many members at once (check-in prompts are sent in batches)."""
+    return await review.due_counts(session, member_ids, now)
 
 
 # --- progress -------------------------------------------------------------------------------------------

@@ -83,6 +83,15 @@ async def _goal_lines(
     return public, private
 
 
+async def _reviews_due(
+    session: AsyncSession, member_ids: Iterable[int], now: datetime
+) -> dict[int, int]:
+    """Spaced reviews due per member, in one query (challenges' public service)."""
+    from bot.features.challenges import service as challenges
+
+    return await challenges.reviews_due_by_member(session, list(member_ids), now)
+
+
 async def run_due_batch(
     session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = BATCH
 ) -> int:
@@ -179,6 +188,7 @@ async def run_due_batch(
         missed = set(result.scalars())
 
     goals, private_goals = await _goal_lines(session, created) if created else ({}, {})
+    reviews = await _reviews_due(session, created, now) if created else {}
     posts: list[Outgoing] = []
     prompted: list[dict[str, Any]] = []
     now_missing: list[dict[str, Any]] = []
@@ -198,6 +208,7 @@ async def run_due_batch(
                     goals.get(member_id, []),
                     private_goals.get(member_id, 0),
                     row.last_plan,
+                    reviews.get(member_id, 0),
                 ),
                 f"checkin:{member_id}:{period_keys[member_id]}",
             )

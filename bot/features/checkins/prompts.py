@@ -77,10 +77,15 @@ def prompt(
     goals: Sequence[GoalLine],
     private_goals: int,
     last_plan: str | None,
+    reviews_due: int = 0,
 ) -> Reply:
+    text = _prompt_text(name, frequency, goals, private_goals, last_plan)
+    if reviews_due:
+        plural = "review" if reviews_due == 1 else "reviews"
+        text += f"\n📚 {reviews_due} {plural} due — `review` brings back what you missed."
     return Reply(
         title="Check-in",
-        text=_prompt_text(name, frequency, goals, private_goals, last_plan),
+        text=text,
         buttons=answer_buttons(period_id),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select, update
 
 from bot.adapters.slack.client import make_client
@@ -95,7 +96,12 @@ async def test_a_dm_channel_is_opened_once_even_across_a_restart(slack: SlackHar
     await post(slack.app, Target.dm("U1"), "first check-in", "dm:1")
     await slack.app.outbox.run_once()
     restarted = App(slack.app.settings, clock=slack.app.clock)
-    sender = SlackSender(make_client(slack.app.settings, retries=False))
+    client = make_client(slack.app.settings, retries=False)
+
+    async def client_for(_team: str) -> AsyncWebClient:
+        return client
+
+    sender = SlackSender(client_for)
     try:
         restarted.outbox.senders["slack"] = sender
         await post(restarted, Target.dm("U1"), "second check-in", "dm:2")

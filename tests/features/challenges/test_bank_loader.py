@@ -98,7 +98,7 @@ def _write(tmp_path: Path, text: str, name: str = "bank.toml") -> Path:
         ('id = "probability-09"', 'id = "Probability_09"', "lowercase"),
         ("answer = 0.25", 'answer = 0.25\naccept = ["1/4"]', "accept is only allowed"),
         ("answer = 0.25", 'answer = 0.25\nchoices = ["a", "b", "c"]', "choices are only allowed"),
-        ("answer = 0.25", "answer = 0.25\nhint = 'x'", "Extra inputs are not permitted"),
+        ("answer = 0.25", "answer = 0.25\nnotes = 'x'", "Extra inputs are not permitted"),
         ("two heads?", "two heads? " + "x" * 1200, "the limit is 1200"),
         ("two heads?", "two heads, P = \\\\frac{1}{4}?", "LaTeX"),
         ("multiply:", "multiply, \\\\(p^2\\\\):", "LaTeX"),

@@ -37,7 +37,7 @@ KIND_FIELDS = {
     "numeric": {"tolerance", "format"},
     "short": set(),
 }
-OPTIONAL_FIELDS = {"short": {"accept"}, "choice": set(), "numeric": set()}
+OPTIONAL_FIELDS = {"short": {"accept", "hint"}, "choice": {"hint"}, "numeric": {"hint"}}
 LATEX_MARKERS = (
     "$",
     "\\frac",

@@ -30,9 +30,9 @@ TOPIC_STEPS = {t: step for t, step in TOPICS.items() if step in FILE_STEPS.value
 
 COMMON_FIELDS = {"id", "topic", "step", "difficulty", "kind", "prompt", "explanation", "source"}
 KIND_FIELDS = {
-    "choice": ({"choices", "answer"}, set()),
-    "numeric": ({"answer", "tolerance", "format"}, set()),
-    "short": ({"answer"}, {"accept"}),
+    "choice": ({"choices", "answer"}, {"hint"}),
+    "numeric": ({"answer", "tolerance", "format"}, {"hint"}),
+    "short": ({"answer"}, {"accept", "hint"}),
 }
 MIN_PER_TOPIC = 6
 MIN_TOTAL = 125
