@@ -1,7 +1,7 @@
 """A local chat in the terminal: the zero-token way to try everything.
 
 You are a member of a local community (and its admin). Type commands as on Slack
-without the slash command (`goal add "Finish fast.ai" --by 2027-03-01`, or with a
+without the slash command (`goal add "Finish fast.ai" --by in 12 weeks`, or with a
 leading `/pivot`). A message with buttons gets a number (`#12`) and lists its buttons
 as [1] [2] …: type `2` to press the second button of the LAST message, or `#12 2` to
 press a button of an earlier message. Console-only commands:

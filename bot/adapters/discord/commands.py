@@ -53,11 +53,11 @@ _KIND_TYPES = {
 }
 # Discord has no date or time picker: say the format in the description.
 _HINTS = {
-    Kind.DATE: "YYYY-MM-DD",
+    Kind.DATE: "YYYY-MM-DD, tomorrow, fri, in 2 weeks",
     Kind.TIME: "HH:MM, 24-hour",
     Kind.DURATION: "like 30m, 2h, 3d, 2w",
 }
-_LENGTHS = {Kind.DATE: 10, Kind.TIME: 5, Kind.DURATION: 16, Kind.TIMEZONE: 64}
+_LENGTHS = {Kind.DATE: 24, Kind.TIME: 5, Kind.DURATION: 16, Kind.TIMEZONE: 64}
 
 
 def describe(text: str, fallback: str) -> str:

@@ -168,7 +168,7 @@ async def practice_button(ctx: Context, req: ActionRequest) -> Reply:
 
 @challenge.command(
     "practice",
-    "An ungraded question near your level, any time",
+    "A practice question near your level, any time (moves your topic rating, not the leaderboard)",
     Param.choice("topic", "Topic to practise", tuple(TOPICS), required=False),
     Param.integer(
         "difficulty",
@@ -371,7 +371,11 @@ async def set_reveal(ctx: Context, when: str) -> Reply:
     if when.strip().lower() in {"next", "next-post", "off"}:
         await service.set_reveal_time(ctx.session, ctx.community.id, None)
         return Reply(text="Answers will be revealed when the next challenge is posted.")
-    at = parse_time(when.strip(), "when")
+    try:
+        at = parse_time(when.strip(), "when")
+    except InvalidInput:
+        raise InvalidInput(f"Reveal answers `next` (with the next challenge) or at a 24-hour time like "
+                           f"18:00 — not '{when.strip()[:40]}'.") from None
     await service.set_reveal_time(ctx.session, ctx.community.id, at)
     return Reply(
         text=f"Answers will be revealed at {at:%H:%M} {ctx.community.timezone} "

@@ -132,7 +132,8 @@ async def show(ctx: Context) -> Reply:
         Field("Status", state, inline=True),
         Field("Next check-in", _when(row.next_due_at, row.timezone), inline=True),
         Field("Streak", f"{row.current_streak} (best {row.best_streak})", inline=True),
-        Field("Sharing", _sharing(row, ctx.prefix)),
+        Field("Sharing", _sharing(row, ctx.prefix).replace("Sharing is **on**", "**On**")
+              .replace("Sharing is **off**", "**Off**")),
     ]
     return Reply(title="Your check-ins", fields=tuple(fields), footer=RULES, ephemeral=True)
 

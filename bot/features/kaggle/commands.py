@@ -320,9 +320,11 @@ async def poll_now(ctx: Context) -> Reply:
 async def admin_follow(ctx: Context, ref: str) -> Reply:
     service.require_client(ctx.resources)
     competition = await service.channel_follow(ctx.session, ctx.community, ref, True, now=ctx.now())
-    days = ", ".join(str(d) for d in sorted(ctx.settings.kaggle.reminder_days, reverse=True))
+    ordered = sorted(ctx.settings.kaggle.reminder_days, reverse=True)
+    days = ", ".join(str(d) for d in ordered[:-1]) + (" and " if len(ordered) > 1 else "")
+    days += f"{ordered[-1]} {'day' if ordered == [1] else 'days'}"
     return Reply(
-        text=f"The Kaggle channel will be reminded about **{competition.title}** {days} days "
+        text=f"The Kaggle channel will be reminded about **{competition.title}** {days} "
         "before its deadline.",
         ephemeral=True,
     )
