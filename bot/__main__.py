@@ -292,7 +292,7 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     if console or not settings.has_platform:
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")
-        app = App(settings, clock=OffsetClock())
+        app = App(settings, clock=OffsetClock(), demo=True)
         adapters = [ConsoleAdapter(app, member=member)]
     else:
         app = App(settings)

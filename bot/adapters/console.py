@@ -9,6 +9,7 @@ press a button of an earlier message. Console-only commands:
   /as NAME        speak as another member (not an admin) — try pairing, leaderboards
   /as             back to yourself
   /wait DURATION  let time pass (30m, 2h, 1d, 1w): scheduled posts happen meanwhile
+  /press LABEL    press the button with that label on the latest message showing one
   /now            the demo clock (kept with the database, so a restart continues from it)
   /reset          start over with a fresh demo database (asks first)
   /help           this text
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy import text as sql_text
 
 from bot.core.clock import OffsetClock
 from bot.core.clockstate import load_offset, save_offset
@@ -218,6 +221,9 @@ class ConsoleAdapter:
             self._write("This deletes every goal, answer, check-in and member of the demo community "
                         "and sets the clock back to now. Type yes to start over, anything else to keep it.")
             return True
+        if line.startswith("/press"):
+            await self._press_label(line[6:].strip())
+            return True
         press = _PRESS.match(line)
         if press:
             await self._choose(int(press[1]) if press[1] else None, int(press[2]))
@@ -252,6 +258,21 @@ class ConsoleAdapter:
         reply = await self.app.dispatcher.run_action(self.caller(), choice.action, choice.values)
         self._show(reply, after_press=True)
         await self.flush()
+
+    async def _press_label(self, label: str) -> None:
+        """`/press Done`: the button with that label on the latest message that has one (for
+        scripts, whose posts arrive in an order that depends on the time of day)."""
+        wanted = label.strip().strip('"').casefold()
+        if not wanted:
+            self._write("Say which button, like `/press Done`.")
+            return
+        for message in sorted(self.messages, reverse=True):
+            for index, choice in enumerate(self.messages[message], start=1):
+                if choice.label.casefold() == wanted:
+                    self._write(f"(pressing [{index}] {choice.label} on message #{message})")
+                    await self._choose(message, index)
+                    return
+        self._write(f"No message has a button labelled '{label[:40]}'.")
 
     async def _modal_input(self, line: str) -> None:
         choice, answers = self.pending_inputs[0]
@@ -292,9 +313,15 @@ class ConsoleAdapter:
     async def _reset(self) -> None:
         from bot.core.db import Base
 
+        tables = list(reversed(Base.metadata.sorted_tables))
         async with self.app.session_factory() as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                await session.execute(table.delete())
+            if session.bind.dialect.name == "postgresql":
+                # Numbers restart too, so a replayed tour meets the same ids.
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                await session.execute(sql_text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await session.execute(table.delete())
             await session.commit()
         if isinstance(self.app.clock, OffsetClock):
             self.app.clock.offset = timedelta()

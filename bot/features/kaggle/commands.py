@@ -97,6 +97,8 @@ async def _list_page(ctx: Context, page: int, category: str | None, search: str 
         f"`{ctx.prefix}kaggle show REF` for details · `{ctx.prefix}kaggle follow REF` "
         "for deadline reminders by DM",
     ]
+    if getattr(ctx.resources.get("kaggle"), "sample", False):
+        lines.append("_Sample data for the offline demo: these are not live Kaggle competitions._")
     buttons: list[Button] = []
     arg_search = search or ""
     if ":" not in arg_search and len(arg_search) <= 40:
