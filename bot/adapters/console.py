@@ -341,12 +341,15 @@ class ConsoleAdapter:
             self._write("/wait only works in the console.")
             return
         # Walk in steps so each scheduled post happens at (about) its own time.
-        remaining = delta
+        remaining, since_saved = delta, timedelta()
         while remaining > timedelta(0):
             move = min(WAIT_STEP, remaining)
             advance(move)
             remaining -= move
-            await self._save_clock()
+            since_saved += move
+            if since_saved >= timedelta(hours=1) or remaining <= timedelta(0):
+                await self._save_clock()  # hourly: a crash mid-wait loses at most an hour
+                since_saved = timedelta()
             await self.app.scheduler.run_all()
             await self.flush()
         self._write(f"(time passes… it is now {self._now_text()})")
