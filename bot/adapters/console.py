@@ -38,7 +38,8 @@ from bot.core.clockstate import load_offset, save_offset
 from bot.core.commands import parse_duration
 from bot.core.dispatch import Caller
 from bot.core.errors import InvalidInput
-from bot.core.messages import Button, Reply
+from bot.core.forms import FORM_ACTION
+from bot.core.messages import Button, Reply, TextInput
 from bot.core.outbox import Delivery, DeliveryResult
 
 PLATFORM = "console"
@@ -160,6 +161,14 @@ class ConsoleAdapter:
         self._write(f"{header}\n{text}{suffix}\n")
 
     def _show(self, reply: Reply, *, after_press: bool = False) -> None:
+        form = next((b for b in reply.buttons if b.modal is not None
+                     and b.modal.submit_action.startswith(FORM_ACTION + ":")), None)
+        if form is not None and form.modal is not None:
+            # A command typed without its inputs: the console asks for them in turn.
+            self._write(f"{reply.text}\n== {form.modal.title} ==")
+            self.pending_inputs.append((Choice(form.label, form.action, button=form), []))
+            self._prompt(form.modal.inputs[0])
+            return
         text, choices = render(reply)
         number = self._number(choices)
         # The plain acknowledgement of a button press leaves the pressed message current,
@@ -252,12 +261,18 @@ class ConsoleAdapter:
         choice = choices[number - 1]
         if choice.button is not None and choice.button.modal is not None:
             modal = choice.button.modal
-            self._write(f"== {modal.title} ==\n{modal.inputs[0].label}:")
+            self._write(f"== {modal.title} ==")
             self.pending_inputs.append((choice, []))
+            self._prompt(modal.inputs[0])
             return
         reply = await self.app.dispatcher.run_action(self.caller(), choice.action, choice.values)
         self._show(reply, after_press=True)
         await self.flush()
+
+    def _prompt(self, field: TextInput) -> None:
+        hint = f" ({field.placeholder})" if field.placeholder else ""
+        optional = " — optional, '-' skips" if not field.required else ""
+        self._write(f"{field.label}{hint}{optional}:")
 
     async def _press_label(self, label: str) -> None:
         """`/press Done`: the button with that label on the latest message that has one (for
@@ -278,9 +293,10 @@ class ConsoleAdapter:
         choice, answers = self.pending_inputs[0]
         assert choice.button is not None and choice.button.modal is not None
         modal = choice.button.modal
-        answers.append(line)
+        field = modal.inputs[len(answers)]
+        answers.append("" if line == "-" and not field.required else line)
         if len(answers) < len(modal.inputs):
-            self._write(f"{modal.inputs[len(answers)].label}:")
+            self._prompt(modal.inputs[len(answers)])
             return
         self.pending_inputs.pop(0)
         values = {field.name: answer for field, answer in zip(modal.inputs, answers, strict=True)}

@@ -201,6 +201,9 @@ class Command:
     admin: bool = False
     slow: bool = False
     ephemeral: bool = False
+    # Offer a form when run with no input at all, even though nothing is required (Discord,
+    # which enforces required options itself, shows it for commands with several options).
+    form: bool = False
 
     @property
     def name(self) -> str:
@@ -263,13 +266,14 @@ class CommandGroup:
         self.actions: dict[str, Action] = {}
 
     def command(self, sub: str, help: str, *params: Param, admin: bool = False,
-                slow: bool = False, ephemeral: bool = False) -> Callable[[Handler], Handler]:
+                slow: bool = False, ephemeral: bool = False, form: bool = False
+                ) -> Callable[[Handler], Handler]:
         path = (self.name, *sub.split())
 
         def register(handler: Handler) -> Handler:
             self.commands.append(Command(self.name, path, help, tuple(params), handler,
                                          admin=admin or self.name == "admin", slow=slow,
-                                         ephemeral=ephemeral))
+                                         ephemeral=ephemeral, form=form))
             return handler
 
         return register
@@ -609,6 +613,18 @@ class HelpRequest:
 
 
 @dataclass(frozen=True)
+class FormRequest:
+    """A command typed without its required inputs: ask for them in a form instead of refusing."""
+
+    command: Command
+
+
+def wants_form(command: Command) -> bool:
+    """Typed bare, this command opens a form: it needs input, or declares `form=True`."""
+    return command.form or any(p.required and p.kind is not Kind.FLAG for p in command.params)
+
+
+@dataclass(frozen=True)
 class Call:
     command: Command
     args: dict[str, Any]
@@ -647,7 +663,8 @@ def tokenize(text: str) -> list[str]:
 _HELP_WORDS = {"help", "--help", "-h"}
 
 
-def parse_text(registry: Registry, text: str, *, prefix: str = "") -> Call | HelpRequest:
+def parse_text(registry: Registry, text: str, *, prefix: str = ""
+               ) -> Call | HelpRequest | FormRequest:
     """Parse `<group> <sub> [positionals] [--option value]` into a Call, or a HelpRequest."""
     tokens = tokenize(text)
     if not tokens or tokens[0].lower() in _HELP_WORDS:
@@ -670,6 +687,8 @@ def parse_text(registry: Registry, text: str, *, prefix: str = "") -> Call | Hel
                          f"{prefix}{group.name} help")
     if any(t.lower() in _HELP_WORDS for t in rest[:1]) or "--help" in rest:
         return HelpRequest(registry.command_help(command, prefix))
+    if not rest and wants_form(command):
+        return FormRequest(command)
     return Call(command, _bind(command, rest, prefix))
 
 

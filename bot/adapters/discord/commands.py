@@ -118,7 +118,12 @@ def option_payload(param: Param) -> dict[str, Any]:
 
 def _options(command: Command) -> list[dict[str, Any]]:
     params = sorted(command.params, key=lambda p: not p.required)  # stable: required first
-    return [option_payload(p) for p in params]
+    options = [option_payload(p) for p in params]
+    if command.form:
+        # Run with no options, a form command offers its form (which asks for the required ones).
+        for option in options:
+            option["required"] = False
+    return options
 
 
 def build_payload(registry: Registry) -> list[dict[str, Any]]:

@@ -54,6 +54,7 @@ def _sharing(schedule: CheckinSchedule, prefix: str) -> str:
     Param.choice("day", "Day of the week, for weekly check-ins", WEEKDAYS, required=False),
     Param.timezone("tz", "IANA time zone (default: yours, else the community's)", required=False),
     ephemeral=True,
+    form=True,
 )
 async def schedule(
     ctx: Context, frequency: str, time: time, day: str | None, tz: str | None
