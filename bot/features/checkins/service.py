@@ -117,8 +117,8 @@ async def pause(
     schedule = await require_schedule(session, member)
     if (days is None) == (until is None):
         example = (local_date(now, schedule.timezone) + timedelta(days=7)).isoformat()
-        raise InvalidInput(f"Say how long: `--days 7` or `--until {example}` (one of them; "
-                           "`--until friday` and `--until in 2 weeks` work too).")
+        raise InvalidInput(f"Say how long: `--days 7` or `--until {example}` (one of them). "
+                           "`--until friday` and `--until in 2 weeks` work too.")
     if not schedule.active:
         raise InvalidInput("Your check-ins are off; `checkin schedule …` turns them on again.")
     today = local_date(now, schedule.timezone)
