@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from bot.adapters.web import WebServer
 from bot.adapters.web.health import health_routes
+from bot.adapters.web.pages import page_routes
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import Registry
@@ -74,6 +75,9 @@ class App:
         self.web.add_routes(health_routes(self))
         # The adapters `serve` runs (for readiness).
         self.adapters: list[Adapter] = []
+        # Features build links to public pages from it (`portfolio` shows `<public_url>/p/<slug>`).
+        self.resources["web"] = self.web
+        self.web.add_routes(page_routes(self))
         self.scheduler = Scheduler(
             [t for f in self.features for t in f.ticks],
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),

@@ -31,6 +31,7 @@ SECRET_KEYS = {
     ("slack", "app_token"): "PIVOT_SLACK_APP_TOKEN",
     ("kaggle", "key"): "KAGGLE_KEY",
     ("kaggle", "api_token"): "KAGGLE_API_TOKEN",
+    ("github", "token"): "PIVOT_GITHUB_TOKEN",
 }
 
 
@@ -124,6 +125,30 @@ class KaggleSettings(BaseModel):
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1])
 
 
+class JobsSettings(BaseModel):
+    """The public job-board APIs the jobs feed polls (no credentials: they are public)."""
+
+    greenhouse_url: str = "https://boards-api.greenhouse.io"
+    lever_url: str = "https://api.lever.co"
+    ashby_url: str = "https://api.ashbyhq.com"
+    poll_hours: float = Field(default=6.0, gt=0)
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    nudge_days: int = Field(default=10, ge=1)
+
+
+class GitHubSettings(BaseModel):
+    # Optional: without a token GitHub allows 60 requests an hour, with one 5,000.
+    token: SecretStr | None = None
+    api_url: str = "https://api.github.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http://)")
+        return value.rstrip("/")
+
+
 class SchedulerSettings(BaseModel):
     tick_seconds: int = Field(default=60, ge=5)
     grace_minutes: int = Field(default=180, ge=0)
@@ -213,6 +238,8 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     kaggle: KaggleSettings = Field(default_factory=KaggleSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)

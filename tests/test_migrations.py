@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.core.db import Base, make_engine
+from bot.core.search import include_name
 from bot.features import import_models
 from bot.migrate import alembic_config, downgrade_async, upgrade_async
 
@@ -20,7 +21,7 @@ async def _diff(url: str) -> list[object]:
         async with engine.connect() as connection:
             return await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                    MigrationContext.configure(sync, opts={"compare_type": True, "include_name": include_name}), Base.metadata
                 )
             )
     finally:
@@ -31,7 +32,8 @@ async def _tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         async with engine.connect() as connection:
-            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+            names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            return {n for n in names if include_name(n, "table", {})}
     finally:
         await engine.dispose()
 

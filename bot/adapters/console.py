@@ -65,6 +65,11 @@ def render(reply: Reply, *, image_dir: Path | None = None) -> tuple[str, list[Ch
         path = directory / reply.image.filename
         path.write_bytes(reply.image.data)
         lines.append(f"[image: {reply.image.alt or reply.image.filename} → {path}]")
+    if reply.attachment is not None:
+        directory = image_dir or Path(tempfile.gettempdir())
+        path = directory / Path(reply.attachment.filename).name
+        path.write_bytes(reply.attachment.data)
+        lines.append(f"[file: {reply.attachment.filename} → {path}]")
     if reply.footer:
         lines.append(reply.footer)
     choices: list[Choice] = []
@@ -104,6 +109,10 @@ class ConsoleSender:
             header = f"#{target.to}"
         elif target.kind == "dm":
             header = f"DM to @{target.to}"
+        elif target.kind == "thread":
+            header = f"#{target.to} › new thread console-{delivery.id}"
+        elif target.kind == "reply":
+            header = f"thread {target.to}"
         else:
             header = "group: " + ", ".join("@" + u for u in target.to.split(","))
         if self.on_post is not None:
@@ -111,6 +120,9 @@ class ConsoleSender:
         else:
             text, _ = render(delivery.reply)
             self.write(f"\n── {header} ──\n{text}\n")
+        thread = delivery.reply.extra.get("thread")
+        if thread and target.kind == "channel":
+            self.write(f"   └─ thread “{thread.get('name', '')}”: {thread.get('text', '')}\n")
         return DeliveryResult(message_id=f"console-{delivery.id}")
 
 

@@ -258,10 +258,13 @@ def action_id(action: str, *args: object) -> str:
 class CommandGroup:
     """A feature's commands: `/goal …` on Discord, `goal …` in text."""
 
-    def __init__(self, name: str, help: str, *, default: str | None = None) -> None:
+    def __init__(self, name: str, help: str, *, default: str | None = None,
+                 catch_all: bool = False) -> None:
         self.name = name
         self.help = help
         self.default = default
+        # Words that name no subcommand are the default command's arguments (`ask How do I …`).
+        self.catch_all = catch_all
         self.commands: list[Command] = []
         self.actions: dict[str, Action] = {}
 
@@ -303,7 +306,8 @@ class Registry:
     def add(self, group: CommandGroup) -> None:
         merged = self.groups.get(group.name)
         if merged is None:
-            merged = self.groups[group.name] = CommandGroup(group.name, group.help, default=group.default)
+            merged = self.groups[group.name] = CommandGroup(group.name, group.help, default=group.default,
+                                                            catch_all=group.catch_all)
         elif group.default is not None:
             if merged.default not in (None, group.default):
                 raise ValueError(f"conflicting default subcommands for {group.name}")
@@ -701,7 +705,7 @@ def _match_command(group: CommandGroup, tokens: list[str]) -> tuple[Command | No
                 best = command
     if best is not None:
         return best, tokens[len(best.path) - 1 :]
-    if group.default is not None and (not tokens or tokens[0].startswith("--")):
+    if group.default is not None and (not tokens or tokens[0].startswith("--") or group.catch_all):
         for command in group.commands:
             if command.path[1:] == tuple(group.default.split()):
                 return command, tokens

@@ -74,6 +74,16 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message (not shown inline): an export, a CSV."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+    alt: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str = ""
     title: str | None = None
@@ -85,6 +95,7 @@ class Reply:
     footer: str | None = None
     error: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    attachment: Attachment | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON for the outbox. Written out by hand: `dataclasses.asdict` is ~30× slower,
@@ -112,6 +123,11 @@ class Reply:
             "footer": self.footer,
             "error": self.error,
             "extra": dict(self.extra),
+            "attachment": None
+            if self.attachment is None
+            else {"filename": self.attachment.filename, "content_type": self.attachment.content_type,
+                  "data": base64.b64encode(self.attachment.data).decode("ascii"),
+                  "alt": self.attachment.alt},
         }
 
     @classmethod
@@ -141,7 +157,16 @@ class Reply:
             footer=data.get("footer"),
             error=data.get("error", False),
             extra=dict(data.get("extra", {})),
+            attachment=_attachment_from_json(data.get("attachment")),
         )
+
+
+def _attachment_from_json(data: dict[str, Any] | None) -> Attachment | None:
+    if not data:
+        return None
+    return Attachment(filename=data["filename"], data=base64.b64decode(data["data"]),
+                      content_type=data.get("content_type", "application/octet-stream"),
+                      alt=data.get("alt", ""))
 
 
 def _button_json(button: Button) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -41,7 +41,13 @@ from bot.core.tenancy import Community
 
 log = logging.getLogger(__name__)
 
-TargetKind = Literal["channel", "dm", "group"]
+# thread: a new thread (Discord; a forum post when the channel is a forum) or a new top-level
+#   message whose thread holds the replies (Slack). The result's message id names the thread.
+# reply: a post inside the thread another outbox row opened; `to` is that row's dedupe key,
+#   resolved when the reply is delivered (it waits until the thread exists).
+TargetKind = Literal["channel", "dm", "group", "thread", "reply"]
+# How long a reply waits for its thread to be created before looking again.
+REPLY_WAIT = timedelta(seconds=20)
 
 
 class OutboxMessage(Base):
@@ -91,6 +97,16 @@ class Target:
     @classmethod
     def group(cls, user_ids: Sequence[str], *, channel: str | None = None) -> Target:
         return cls("group", ",".join(user_ids), channel)
+
+    @classmethod
+    def thread(cls, channel_id: str) -> Target:
+        """A new thread in `channel_id`, titled by the reply's title."""
+        return cls("thread", channel_id)
+
+    @classmethod
+    def reply_in(cls, thread_dedupe_key: str) -> Target:
+        """Inside the thread the outbox row with this dedupe key opened."""
+        return cls("reply", thread_dedupe_key)
 
 
 @dataclass(frozen=True)
@@ -306,10 +322,35 @@ class OutboxWorker:
             for row, external_id in rows
         ]
 
+    async def _thread_of(self, row_id: int, delivery: Delivery) -> Delivery | None:
+        """A reply's target resolved to its thread: Target("reply", thread id, parent channel).
+        None (and the row put back for later) while the thread is still being created."""
+        async with self.session_factory() as session, session.begin():
+            parent = (
+                await session.execute(
+                    select(OutboxMessage.status, OutboxMessage.platform_message_id, OutboxMessage.target)
+                    .where(OutboxMessage.dedupe_key == delivery.target.to)
+                )
+            ).one_or_none()
+            if parent is not None and parent.status == "pending":
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row_id).values(
+                        lease_owner=None, lease_until=None, next_attempt_at=self.clock.now() + REPLY_WAIT)
+                )
+                return None
+        if parent is None or parent.status != "sent" or not parent.platform_message_id:
+            raise PermanentDeliveryError("the thread this reply belongs to was never created")
+        return replace(delivery, target=Target("reply", parent.platform_message_id, parent.target))
+
     async def _deliver(self, row_id: int, delivery: Delivery) -> None:
         sender = self.senders[delivery.platform]
         values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
         try:
+            if delivery.target.kind == "reply":
+                resolved = await self._thread_of(row_id, delivery)
+                if resolved is None:
+                    return
+                delivery = resolved
             result = await sender.deliver(delivery)
         except PermanentDeliveryError as exc:
             log.warning("delivery %s failed permanently: %s", row_id, exc)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.core.db import Base, UTCDateTime, insert_for, utcnow
 from bot.core.text import clean_name
 
-CHANNEL_PURPOSES = ("challenge", "checkins", "kaggle", "buddies", "showcase")
+CHANNEL_PURPOSES = ("challenge", "checkins", "kaggle", "buddies", "showcase", "jobs", "questions")
 
 
 class Community(Base):

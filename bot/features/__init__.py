@@ -11,7 +11,10 @@ import importlib.util
 
 from bot.core.feature import Feature
 
-NAMES: tuple[str, ...] = ("goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "privacy", "admin")
+NAMES: tuple[str, ...] = (
+    "goals", "roadmap", "challenges", "checkins", "buddies", "kaggle", "projects", "jobs", "ask",
+    "privacy", "admin",
+)
 
 
 def load_all() -> list[Feature]:

@@ -40,7 +40,7 @@ def test_piped_session_through_the_cli(database_url: str, tmp_path: Path) -> Non
     assert "▰▰▰▰▱▱▱▱▱▱ 40%" in out
     assert "✅ Train your first model end to end" in out
     assert "1. ML basics  ▰▱▱▱▱▱▱▱▱▱ 1/9" in out
-    assert "2. Math & statistics  ▱▱▱▱▱▱▱▱▱▱ 0/9" in out
+    assert "2. Math & statistics  ▱▱▱▱▱▱▱▱▱▱ 0/10" in out
 
 
 def test_run_without_a_platform_and_without_a_terminal_exits_2_in_one_line(tmp_path: Path) -> None:

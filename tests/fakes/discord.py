@@ -45,7 +45,7 @@ WAIT_SECONDS = 10.0
 MANAGE_GUILD = 1 << 5
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16)  # view, send, read history
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-APP_PERMISSIONS = 343597435904
+APP_PERMISSIONS = 377957174272  # what the invite asks for
 SUB_COMMAND, SUB_COMMAND_GROUP, USER, CHANNEL = 1, 2, 6, 7
 
 
@@ -253,7 +253,9 @@ class FakeDiscord:
         r.add_post(API + "/webhooks/{app}/{token}", self._webhook)
         r.add_post(API + "/users/@me/channels", self._open_dm)
         r.add_post(API + "/channels/{channel}/messages", self._post_message)
+        r.add_get(API + "/channels/{channel}", self._get_channel)
         r.add_post(API + "/channels/{channel}/threads", self._create_thread)
+        r.add_post(API + "/channels/{channel}/messages/{message}/threads", self._start_thread)
         r.add_put(API + "/channels/{channel}/thread-members/{user}", self._add_thread_member)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -513,11 +515,20 @@ class FakeDiscord:
             }
         return self._json(self.channels[channel_id])
 
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel = self.channels.get(request.match_info["channel"])
+        if channel is None:
+            return self._error(404, 10003, "Unknown Channel")
+        return self._json(channel)
+
     async def _create_thread(self, request: web.Request) -> web.Response:
         parent = request.match_info["channel"]
         if parent not in self.channels:
             return self._error(404, 10003, "Unknown Channel")
         body = request[CALL].json
+        forum = self.channels[parent]["type"] in (15, 16)
+        if forum and not isinstance(body.get("message"), dict):
+            return self._error(400, 50035, "Invalid Form Body: message is required in a forum")
         thread_id = self.next_id()
         self.channels[thread_id] = {
             "id": thread_id,
@@ -540,7 +551,47 @@ class FakeDiscord:
             },
         }
         self.thread_members[thread_id] = [self.bot.id]
+        if forum:
+            # A forum post's starter message shares the thread's id.
+            message = self._message(thread_id, body["message"], request[CALL].files)
+            message["id"] = thread_id
+            return self._json(self.channels[thread_id] | {"message": message}, status=201)
         return self._json(self.channels[thread_id], status=201)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """Start Thread from Message: a public thread whose id is the message's id."""
+        parent = request.match_info["channel"]
+        message_id = request.match_info["message"]
+        if parent not in self.channels:
+            return self._error(404, 10003, "Unknown Channel")
+        if not any(m["id"] == message_id for m in self.messages.get(parent, [])):
+            return self._error(404, 10008, "Unknown Message")
+        if message_id in self.channels:
+            return self._error(400, 160004, "A thread has already been created for this message")
+        body = request[CALL].json or {}
+        if not 1 <= len(body.get("name", "")) <= 100:
+            return self._error(400, 50035, "Invalid Form Body")
+        self.channels[message_id] = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": self.guild_id,
+            "parent_id": parent,
+            "name": body["name"],
+            "owner_id": self.bot.id,
+            "member_count": 1,
+            "message_count": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "last_message_id": None,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 4320),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.thread_members[message_id] = [self.bot.id]
+        return self._json(self.channels[message_id], status=201)
 
     async def _add_thread_member(self, request: web.Request) -> web.Response:
         thread = request.match_info["channel"]

@@ -8,11 +8,12 @@ all; only what the outbox sender does in channels counts:
 - Embed Links: every reply is an embed; without it Discord silently strips them.
 - Attach Files: charts are PNG attachments.
 - Create Private Threads: buddy intros and other group posts are private threads.
+- Create Public Threads: a showcased project's discussion is a thread started from its card.
 - Send Messages in Threads: post the intro inside that thread. Adding members to a
   thread only needs the ability to send messages in it, so Manage Threads is not asked.
 
-Not asked: Read Message History (Pivot never reads messages and creates threads
-without a starter message), Mention Everyone (it only mentions users it addresses),
+Not asked: Read Message History (Pivot never reads messages; the only thread it
+starts from a message starts from its own post), Mention Everyone (it only mentions users it addresses),
 Manage Messages, Manage Threads, Administrator.
 """
 
@@ -24,6 +25,7 @@ VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
+CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 
@@ -32,6 +34,7 @@ PERMISSIONS = (
     | SEND_MESSAGES
     | EMBED_LINKS
     | ATTACH_FILES
+    | CREATE_PUBLIC_THREADS
     | CREATE_PRIVATE_THREADS
     | SEND_MESSAGES_IN_THREADS
 )

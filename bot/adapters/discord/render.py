@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.messages import Button, Image, Modal, Reply, Select
+from bot.core.messages import Attachment, Button, Image, Modal, Reply, Select
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class OutgoingMessage:
     """One Discord message: its JSON body and the files to send with it (multipart)."""
 
     payload: dict[str, Any]
-    files: list[Image] = field(default_factory=list)
+    files: list[Image | Attachment] = field(default_factory=list)
 
 
 def trim(text: str, limit: int) -> str:
@@ -62,7 +62,7 @@ def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def attachment_name(image: Image) -> str:
+def attachment_name(image: Image | Attachment) -> str:
     """Discord only resolves `attachment://` for plain file names."""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", image.filename) or "image.png"
     return name if "." in name else name + ".png"
@@ -255,12 +255,17 @@ def render(
         message.payload["allowed_mentions"] = {"parse": []}
     if content:
         first.payload["content"] = trim(content, CONTENT_LIMIT)
-    if reply.image is not None:
-        first.files.append(reply.image)
-        attachment = {"id": 0, "filename": attachment_name(reply.image)}
-        if reply.image.alt:
-            attachment["description"] = trim(reply.image.alt, 1024)
-        first.payload["attachments"] = [attachment]
+    attachments = []
+    for file in (reply.image, reply.attachment):
+        if file is None:
+            continue
+        first.files.append(file)
+        attachment = {"id": len(attachments), "filename": attachment_name(file)}
+        if file.alt:
+            attachment["description"] = trim(file.alt, 1024)
+        attachments.append(attachment)
+    if attachments:
+        first.payload["attachments"] = attachments
     rows = components(reply)
     if rows:
         last.payload["components"] = rows

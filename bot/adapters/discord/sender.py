@@ -37,7 +37,10 @@ CANNOT_DM = 50007
 MISSING_PERMISSIONS = 50013
 PERMANENT_CODES = {UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS}
 
+PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
+# Channels whose every post is a thread: "Start Thread in Forum or Media Channel".
+FORUM_TYPES = {15, 16}
 THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
 THREAD_NAME_LIMIT = 100
 
@@ -53,7 +56,7 @@ def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[st
                 "name": f"files[{index}]",
                 "value": image.data,
                 "filename": attachment_name(image),
-                "content_type": "image/png",
+                "content_type": getattr(image, "content_type", "image/png"),
             }
         )
     return form
@@ -111,11 +114,20 @@ class DiscordSender:
         target = delivery.target
         try:
             if target.kind == "channel":
-                return DeliveryResult(await self.post(target.to, delivery.reply))
+                message_id = await self.post(target.to, delivery.reply)
+                thread = delivery.reply.extra.get("thread")
+                if thread:
+                    return await self.discussion(target.to, message_id, thread)
+                return DeliveryResult(message_id)
             if target.kind == "dm":
                 return await self.direct_message(target.to, delivery.reply, target.channel)
             if target.kind == "group":
                 return await self.group_thread(target.to.split(","), delivery.reply, target.channel)
+            if target.kind == "thread":
+                return await self.public_thread(target.to, delivery.reply)
+            if target.kind == "reply":
+                # `to` is the thread: a thread is a channel on Discord.
+                return DeliveryResult(await self.post(target.to, delivery.reply))
         except (PermanentDeliveryError, TransientDeliveryError):
             raise
         except Exception as exc:
@@ -138,6 +150,26 @@ class DiscordSender:
             data = await send(http, route, message)
             message_id = str(data["id"])
         return message_id
+
+    async def discussion(self, channel_id: str, message_id: str, thread: dict[str, Any]) -> DeliveryResult:
+        """A public thread started from the post, with its opening message (a showcase card's
+        discussion). The post is already out: a failure here is noted, never retried (a retry
+        would post the card twice)."""
+        try:
+            http = await self.http()
+            started = await http.request(
+                Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                      channel_id=channel_id, message_id=message_id),
+                json={"name": trim(str(thread.get("name") or "Discussion"), THREAD_NAME_LIMIT),
+                      "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
+            )
+            thread_id = str(started["id"])
+            if thread.get("text"):
+                await self.post(thread_id, Reply(text=str(thread["text"])))
+        except Exception as exc:
+            log.warning("post %s is out but its thread could not be started: %r", message_id, exc)
+            return DeliveryResult(message_id, note=f"thread not started: {classify(exc)}")
+        return DeliveryResult(message_id, note=f"thread <#{thread_id}>")
 
     async def _dm_channel(self, user_id: str) -> str:
         channel_id = self._dm_channels.get(user_id)
@@ -167,6 +199,33 @@ class DiscordSender:
         )
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
         return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>")
+
+    async def public_thread(self, channel_id: str, reply: Reply) -> DeliveryResult:
+        """A public thread titled by the reply, holding it: a forum post in a forum channel,
+        else a thread without a starter message. The result's message id is the thread's id."""
+        http = await self.http()
+        channel = await http.request(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
+        name = trim(reply.title or "Question", THREAD_NAME_LIMIT)
+        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
+        if channel.get("type") in FORUM_TYPES:
+            if self._on_render is not None:
+                self._on_render(reply)
+            first, *rest = render(reply)
+            first.payload.pop("flags", None)
+            body = {"name": name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+                    "message": first.payload}
+            thread = await send(http, route, first, payload=body)
+            thread_id = str(thread["id"])
+            for message in rest:
+                message.payload.pop("flags", None)
+                await send(http, Route("POST", "/channels/{channel_id}/messages", channel_id=thread_id),
+                           message)
+            return DeliveryResult(thread_id, note=f"forum post <#{thread_id}>")
+        thread = await http.request(route, json={"name": name, "type": PUBLIC_THREAD,
+                                                 "auto_archive_duration": THREAD_ARCHIVE_MINUTES})
+        thread_id = str(thread["id"])
+        await self.post(thread_id, reply)
+        return DeliveryResult(thread_id, note=f"thread <#{thread_id}>")
 
     async def group_thread(
         self, user_ids: Sequence[str], reply: Reply, parent: str | None

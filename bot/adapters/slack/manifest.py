@@ -23,7 +23,7 @@ APP_NAME = "Pivot"
 WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     # bolt checks the token once at start; needs no scope.
     "auth_test": (),
-    # Channel posts, DM and group-DM posts, public replies to @mentions.
+    # Channel posts, DM and group-DM posts, public replies to @mentions, replies in question threads.
     "chat_postMessage": ("chat:write",),
     # Private replies to @mentions when a command's answer is only for the caller.
     "chat_postEphemeral": ("chat:write",),

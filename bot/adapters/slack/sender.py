@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render
 from bot.adapters.slack.client import upload_image
-from bot.core.messages import mention
+from bot.core.messages import Reply, mention
 from bot.core.outbox import (
     Delivery,
     DeliveryResult,
@@ -83,8 +83,17 @@ class SlackSender:
 
     async def _deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
-        if target.kind == "channel":
-            return DeliveryResult(await self.post(target.to, delivery))
+        if target.kind in ("channel", "thread"):
+            # A question's message (kind "thread"): the replies go into its thread (named by its ts).
+            ts = await self.post(target.to, delivery)
+            thread = delivery.reply.extra.get("thread")
+            if thread and thread.get("text"):
+                return await self.discussion(target.to, ts, str(thread["text"]))
+            return DeliveryResult(ts)
+        if target.kind == "reply":
+            if not target.channel:
+                raise PermanentDeliveryError("a thread reply needs the thread's channel")
+            return DeliveryResult(await self.post(target.channel, delivery, thread_ts=target.to))
         if target.kind == "dm":
             try:
                 channel = await self._open([target.to])
@@ -123,12 +132,25 @@ class SlackSender:
             )
         return DeliveryResult(await self.post(channel, delivery))
 
+    async def discussion(self, channel: str, ts: str, text: str) -> DeliveryResult:
+        """Open the post's reply thread with a first message (a showcase card's discussion).
+        The post is already out: a failure here is noted, never retried."""
+        try:
+            message = render.messages(Reply(text=text))[0]
+            await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=message.text,
+                                               blocks=message.blocks, unfurl_links=False)
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("post %s is out but its thread reply failed: %s", ts, type(exc).__name__)
+            return DeliveryResult(ts, note="thread reply failed")
+        return DeliveryResult(ts, note="thread started")
+
     async def _open(self, users: list[str]) -> str:
         """conversations.open: one user → their DM with the bot, several → a group DM."""
         response = await self.client.conversations_open(users=",".join(users))
         return str(response["channel"]["id"])
 
-    async def post(self, channel: str, delivery: Delivery, *, lead: str = "") -> str:
+    async def post(self, channel: str, delivery: Delivery, *, lead: str = "",
+                   thread_ts: str | None = None) -> str:
         """Post the reply (several messages if it is long) and return the first message's ts."""
         reply = delivery.reply
         if lead:
@@ -136,14 +158,22 @@ class SlackSender:
         file_id = await upload_image(self.client, reply.image) if reply.image is not None else None
         first: str | None = None
         for message in render.messages(reply, file_id):
+            extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
             response = await self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=message.blocks,
                 unfurl_links=False,
+                **extra,
             )
             first = first or str(response["ts"])
         assert first is not None
+        if reply.attachment is not None:
+            # A file (not an image to show inline) is shared into the conversation itself.
+            await self.client.files_upload_v2(
+                content=reply.attachment.data, filename=reply.attachment.filename,
+                title=reply.attachment.alt or reply.attachment.filename, channel=channel,
+            )
         return first
 
 

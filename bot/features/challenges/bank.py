@@ -9,8 +9,10 @@ built as the same model, so they pass the same checks.
 from __future__ import annotations
 
 import math
+import random
 import re
 import tomllib
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -122,6 +124,9 @@ class ChallengeItem(BaseModel):
     format: str | None = None
     explanation: str = Field(min_length=1)
     source: str
+    # The unrounded value of a numeric answer, when ``answer`` is its rounded display
+    # (generated problems): grading centres its tolerance here, not on the rounding.
+    exact: float | None = None
 
     @field_validator("answer", mode="before")
     @classmethod
@@ -187,9 +192,11 @@ class ChallengeItem(BaseModel):
             raise ValueError(f"choices are only allowed on choice items, not {self.kind}")
         if self.kind != "short" and self.accept:
             raise ValueError(f"accept is only allowed on short items, not {self.kind}")
-        if self.kind != "numeric" and (self.tolerance is not None or self.format is not None):
+        if self.kind != "numeric" and (
+            self.tolerance is not None or self.format is not None or self.exact is not None
+        ):
             raise ValueError(
-                f"tolerance and format are only allowed on numeric items, not {self.kind}"
+                f"tolerance, format and exact are only allowed on numeric items, not {self.kind}"
             )
         getattr(self, f"_check_{self.kind}")()
         return self
@@ -240,12 +247,85 @@ class ChallengeItem(BaseModel):
         return float(self.answer)
 
     @property
+    def requested_decimals(self) -> int | None:
+        """How many decimals the format asks for ("3 decimals" → 3); None when it names none."""
+        return requested_decimals(self.format or "")
+
+    @property
+    def true_value(self) -> float:
+        """The unrounded answer of a numeric item (the stored answer when no exact one is kept)."""
+        return self.exact if self.exact is not None else self.numeric_answer
+
+    @property
+    def grading_tolerance(self) -> float:
+        """Half a unit of the requested decimals when the format names them, else ``tolerance``.
+
+        An answer rounded correctly from the true value is always within half a unit of it;
+        a neighbouring rounding (0.24 or 0.26 for 0.25) never is.
+        """
+        decimals = self.requested_decimals
+        if decimals is not None:
+            return 0.5 * 10.0**-decimals
+        return self.tolerance or 0.0
+
+    @property
+    def in_percent(self) -> bool:
+        """Whether the answer itself is a percentage (so "25%" means 25, not 0.25)."""
+        return percent_units(self.format or "")
+
+    @property
     def answer_text(self) -> str:
-        """The answer as a member should read it, e.g. ``B) the validation set``."""
+        """The answer as a member should read it, e.g. ``B) the validation set`` or ``0.250``.
+
+        A numeric answer is shown with exactly the decimals its format asks for, trailing
+        zeros included, rounded half up from the true value.
+        """
         if self.kind == "choice":
             index = LETTERS.index(self.answer)
             return f"{self.answer}) {self.choices[index]}"
+        if self.kind == "numeric" and self.requested_decimals is not None:
+            return fixed_decimals(self.true_value, self.requested_decimals)
         return self.answer
+
+
+_DECIMALS_RE = re.compile(r"\b(\d+)\s+decimals?\b")
+_PERCENT_RE = re.compile(r"\bpercent(?:age)?\b|%")
+
+
+def fixed_decimals(value: float, decimals: int) -> str:
+    """``value`` with exactly ``decimals`` places, rounded half up (1.625 → "1.63"), never "-0.0"."""
+    step = Decimal(1).scaleb(-decimals)
+    text = str(Decimal(repr(float(value))).quantize(step, ROUND_HALF_UP))
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
+
+
+def requested_decimals(format_text: str) -> int | None:
+    """The number of decimals a numeric format asks for ("a number, 3 decimals" → 3)."""
+    match = _DECIMALS_RE.search(format_text)
+    return int(match.group(1)) if match else None
+
+
+def percent_units(format_text: str) -> bool:
+    """Whether a format asks for a percentage; an aside in parentheses ("a percentage like
+    15.9% also works") only says how a proportion may be typed."""
+    plain = re.sub(r"\([^)]*\)", "", format_text)
+    return bool(_PERCENT_RE.search(plain.casefold()))
+
+
+def shuffled(item: ChallengeItem, seed: str) -> ChallengeItem:
+    """``item`` with its options in an order drawn from ``seed`` and the answer letter moved along.
+
+    The same seed always gives the same order, so a post, its buttons, its grading and its
+    reveal agree; other kinds come back unchanged.
+    """
+    if item.kind != "choice":
+        return item
+    order = list(range(len(item.choices)))
+    random.Random(seed).shuffle(order)
+    right = order.index(LETTERS.index(item.answer))
+    return item.model_copy(
+        update={"choices": tuple(item.choices[i] for i in order), "answer": LETTERS[right]}
+    )
 
 
 def default_bank_dir() -> Path:
@@ -311,3 +391,76 @@ def load_bank(directory: Path | None = None) -> tuple[ChallengeItem, ...]:
             seen[item.id] = path.name
             items.append(item)
     return tuple(items)
+
+
+# --- how guessable the multiple choice is --------------------------------------------------------
+
+MAX_LONGEST_SHARE = 0.35
+MAX_DOMINANT_SHARE = 0.10
+DOMINANT_RATIO = 1.3
+
+
+def _option_length(text: str) -> int:
+    return len(" ".join(text.split()))
+
+
+def choice_giveaways(items: tuple[ChallengeItem, ...] | list[ChallengeItem]) -> dict[str, object]:
+    """How often the right option stands out by length, over every choice item.
+
+    ``longest`` lists items whose right option is strictly the longest; ``dominant`` those
+    where it is more than ``DOMINANT_RATIO`` times the next-longest option. A member who
+    always picks the longest option should do no better than chance.
+    """
+    choice = [item for item in items if item.kind == "choice"]
+    longest: list[str] = []
+    dominant: list[str] = []
+    for item in choice:
+        index = LETTERS.index(item.answer)
+        right = _option_length(item.choices[index])
+        others = [_option_length(c) for i, c in enumerate(item.choices) if i != index]
+        if right > max(others):
+            longest.append(item.id)
+        if right > DOMINANT_RATIO * max(others):
+            dominant.append(item.id)
+    total = len(choice)
+    return {
+        "choice_items": total,
+        "longest": longest,
+        "dominant": dominant,
+        "longest_share": len(longest) / total if total else 0.0,
+        "dominant_share": len(dominant) / total if total else 0.0,
+    }
+
+
+# --- sources that point nowhere in particular ------------------------------------------------------
+
+# Hosts whose first path segments only name a whole course (khanacademy.org/math/<course>).
+_COURSE_ROOT_DEPTH = {
+    "www.khanacademy.org": 2,
+    "ocw.mit.edu": 2,
+    "www.coursera.org": 2,
+}
+_COURSE_HOMES = {
+    "developers.google.com/machine-learning/crash-course",
+    "www.kaggle.com/learn",
+    "course.fast.ai",
+    "d2l.ai",
+    "scikit-learn.org/stable/user_guide.html",
+}
+
+
+def is_home_page(url: str) -> bool:
+    """Whether ``url`` is a site's or a course's front page rather than the section that answers.
+
+    A bare domain (``https://www.statlearning.com/``), an index page at the top, or a course
+    root (``https://www.khanacademy.org/math/statistics-probability``) counts as a home page.
+    """
+    rest = url.split("://", 1)[-1].split("#", 1)[0].split("?", 1)[0]
+    host, _, path = rest.partition("/")
+    parts = [p for p in path.split("/") if p and p not in {"index.html", "index.htm"}]
+    if not parts:
+        return True
+    if f"{host}/{'/'.join(parts)}" in _COURSE_HOMES:
+        return True
+    depth = _COURSE_ROOT_DEPTH.get(host)
+    return depth is not None and len(parts) <= depth

@@ -246,7 +246,8 @@ async def leaderboard(ctx: Context, week: bool, month: bool, all: bool) -> Reply
     window = "month" if month else "all" if all else "week"
     today = service.local_today(ctx.community, ctx.now())
     standings = await service.leaderboard(
-        ctx.session, ctx.community.id, window_start(today, window)
+        ctx.session, ctx.community.id, window_start(today, window),
+        limit=LEADERBOARD_SIZE, include_member=ctx.member.id,
     )
     title = {"week": "This week's", "month": "This month's", "all": "All-time"}[
         window
@@ -255,14 +256,9 @@ async def leaderboard(ctx: Context, week: bool, month: bool, all: bool) -> Reply
         return Reply(
             title=title, text="No correct answers yet — the next challenge is your chance."
         )
-    shown = standings[:LEADERBOARD_SIZE]
-    mine = next((s for s in standings if s.member_id == ctx.member.id), None)
-    if mine is not None and mine not in shown:
-        shown.append(mine)
     lines = []
-    for s in shown:
-        tied = sum(1 for o in standings if o.points == s.points) > 1
-        rank = f"{s.rank}=" if tied else f"{s.rank}."
+    for s in standings:
+        rank = f"{s.rank}=" if s.tied else f"{s.rank}."
         points = "point" if s.points == 1 else "points"
         you = " ← you" if s.member_id == ctx.member.id else ""
         lines.append(f"{rank} **{s.name}** — {s.points} {points}{you}")
@@ -340,7 +336,9 @@ async def preview(ctx: Context, id: str | None) -> Reply:
         )
     day, when = upcoming
     cfg = await service.config(ctx.session, ctx.community.id)
-    item = await service.choose(ctx.session, ctx.community.id, day, cfg)
+    item = service.as_posted(
+        await service.choose(ctx.session, ctx.community.id, day, cfg), ctx.community.id, day
+    )
     return render.preview(
         item, f"Next challenge: {render.local_time(when, ctx.community.timezone)}"
     )

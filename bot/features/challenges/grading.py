@@ -105,19 +105,62 @@ def _grade_choice(item: ChallengeItem, raw: str) -> Grade:
 def _grade_numeric(item: ChallengeItem, raw: str) -> Grade:
     value = parse_number(raw)
     candidates = [value]
-    # "25%" means 0.25 for a probability, but 25 when the format asks for a percentage.
-    wants_percent = "%" in (item.format or "") or "percent" in (item.format or "").casefold()
-    if wants_percent and raw.strip().endswith("%"):
-        candidates.append(value * 100)
-    tolerance = item.tolerance or 0.0
-    expected = item.numeric_answer
-    # A hair of slack so a tolerance of 0.01 accepts an answer exactly 0.01 away.
+    # "25%" means 0.25 for a probability, but 25 when the answer itself is a percentage.
+    if item.in_percent and raw.strip().endswith("%"):
+        candidates = [value * 100]
+    expected = item.true_value
+    # A hair of slack so an answer exactly half a unit away (a tie when rounding) still passes.
     slack = 1e-9 * max(1.0, abs(expected))
-    correct = any(abs(candidate - expected) <= tolerance + slack for candidate in candidates)
-    return Grade(correct=correct, given=_format_number(value))
+    tolerance = item.grading_tolerance + slack
+    correct = any(abs(candidate - expected) <= tolerance for candidate in candidates)
+    return Grade(correct=correct, given=_format_number(candidates[0]))
+
+
+# One element of a tuple: an integer or a decimal, maybe negative.
+_ELEMENT_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
+_TUPLE_ANSWER_RE = re.compile(r"^[(\[]\s*[^()\[\]]*,[^()\[\]]*[)\]]$")
+_TUPLE_SEPARATOR_RE = re.compile(r"\s*(?:[x×*]|\bby\b)\s*")
+
+
+def parse_tuple(text: str) -> tuple[float, ...] | None:
+    """Read a shape or tuple the ways people write one: ``(10, 50)``, ``[10, 50]``,
+    ``10, 50``, ``10x50``, ``10 × 50``, ``10 by 50``, ``(4,)``. None when it is not one."""
+    cleaned = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).strip().casefold()
+    if cleaned[:1] + cleaned[-1:] in {"()", "[]"}:
+        cleaned = cleaned[1:-1].strip()
+    if "," in cleaned:
+        parts = [part.strip() for part in cleaned.split(",")]
+        if len(parts) > 1 and parts[-1] == "":
+            parts.pop()  # "(4,)" is a one-element tuple
+    else:
+        parts = [part.strip() for part in _TUPLE_SEPARATOR_RE.split(cleaned)]
+    if not parts or not all(_ELEMENT_RE.match(part) for part in parts):
+        return None
+    return tuple(float(part) for part in parts)
+
+
+def is_tuple_answer(item: ChallengeItem) -> bool:
+    """Short answers written as a tuple, like ``(10, 50)`` or ``(4,)``, are graded as tuples."""
+    return item.kind == "short" and bool(_TUPLE_ANSWER_RE.match(item.answer.strip()))
+
+
+def _grade_tuple(item: ChallengeItem, raw: str) -> Grade:
+    given = parse_tuple(raw)
+    if given is None:
+        raise InvalidInput(
+            f"I couldn't read '{raw.strip()}' as a tuple — write it like {item.answer}, "
+            "[a, b], a x b or a by b."
+        )
+    expected = parse_tuple(item.answer)
+    text = (
+        "(" + ", ".join(_format_number(v) for v in given) + ("," if len(given) == 1 else "") + ")"
+    )
+    return Grade(correct=given == expected, given=text)
 
 
 def _grade_short(item: ChallengeItem, raw: str) -> Grade:
+    if is_tuple_answer(item):
+        return _grade_tuple(item, raw)
     key = _short_key(raw)
     if not key:
         raise InvalidInput("Your answer is empty — type a word or short phrase.")

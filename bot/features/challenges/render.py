@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core.commands import action_id
 from bot.core.messages import Button, Field, Reply, mention
 from bot.features.challenges.bank import LETTERS, ChallengeItem
+from bot.features.challenges.grading import is_tuple_answer
 
 DIFFICULTY_WORDS = {1: "warm-up", 2: "easy", 3: "medium", 4: "hard", 5: "tricky"}
 
@@ -46,6 +47,11 @@ def answer_hint(item: ChallengeItem, prefix: str, *, practice: bool = False) -> 
         return (
             f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}. "
             "0.25, .25, 1/4, 25% and 2.5e-1 all work."
+        )
+    if is_tuple_answer(item):
+        return (
+            f"Answer with `{prefix}challenge answer (A, B){flag}` — (10, 50), [10, 50], 10x50 "
+            "and 10 by 50 all work."
         )
     return f"Answer with `{prefix}challenge answer YOUR ANSWER{flag}` (a word or short phrase)."
 
@@ -123,7 +129,7 @@ def preview(item: ChallengeItem, heading: str) -> Reply:
         Field("Answer", item.answer_text),
     ]
     if item.kind == "numeric":
-        fields.append(Field("Format and tolerance", f"{item.format}; ± {item.tolerance:g}"))
+        fields.append(Field("Format and tolerance", f"{item.format}; ± {item.grading_tolerance:g}"))
     if item.accept:
         fields.append(Field("Also accepted", ", ".join(item.accept)))
     fields += [Field("Explanation", item.explanation.strip()), Field("Source", item.source)]

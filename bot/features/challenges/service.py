@@ -25,7 +25,7 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
 from bot.features.challenges import rating
-from bot.features.challenges.bank import ChallengeItem
+from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.grading import grade
 from bot.features.challenges.models import (
     DEFAULT_DAYS,
@@ -61,7 +61,6 @@ MILESTONE_COUNTS = (
     ("basics", 10, "challenge-correct-basics-10"),
     ("math", 20, "challenge-correct-math-20"),
 )
-STREAK_MILESTONE = (10, "challenge-streak-10")
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -219,11 +218,32 @@ async def choose(
     )
 
 
-def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> ChallengeItem:
+def post_seed(community_id: int, day: date, item_id: str) -> str:
+    """The seed of a post's option order: one order per community, day and item."""
+    return f"options:{community_id}:{day.isoformat()}:{item_id}"
+
+
+def as_posted(item: ChallengeItem, community_id: int, day: date) -> ChallengeItem:
+    """The item with its options in the order the community sees on `day` (post, grading, reveal)."""
+    return shuffled(item, post_seed(community_id, day, item.id))
+
+
+def _posted_item(post: ChallengePost, catalogue: Catalogue | None) -> ChallengeItem | None:
     item = (catalogue or default_catalogue()).item(post.item_id or "")
+    return None if item is None else as_posted(item, post.community_id, post.local_date)
+
+
+def item_of(post: ChallengePost, catalogue: Catalogue | None = None) -> ChallengeItem:
+    """The post's item, options in the post's order, so letters mean what members saw."""
+    item = _posted_item(post, catalogue)
     if item is None:
         raise NotFound("That challenge's question is no longer in the bank.")
     return item
+
+
+def practice_order(item: ChallengeItem, row: PracticeItem) -> ChallengeItem:
+    """A practice item's options in the order its member saw them (one order per practice row)."""
+    return shuffled(item, f"practice:{row.community_id}:{row.id}:{item.id}")
 
 
 async def post_for(session: AsyncSession, community_id: int, day: date) -> ChallengePost | None:
@@ -293,7 +313,13 @@ async def publish(
     ).scalars()
     for previous in list(earlier):
         await reveal(session, community, previous, now=now, catalogue=catalogue)
-    reply = daily_post(item, post.id, day, prefix=prefix, reveal=describe_reveal(community, post))
+    reply = daily_post(
+        as_posted(item, community.id, day),
+        post.id,
+        day,
+        prefix=prefix,
+        reveal=describe_reveal(community, post),
+    )
     await enqueue(
         session,
         community,
@@ -379,7 +405,7 @@ async def reveal(
     if post.status != POST_OPEN:
         return
     post.status, post.revealed_at = POST_REVEALED, now
-    item = (catalogue or default_catalogue()).item(post.item_id or "")
+    item = _posted_item(post, catalogue)
     if item is None or post.channel_id is None:
         log.warning("post %s closed without a reveal: item %s is gone", post.id, post.item_id)
         return
@@ -673,11 +699,6 @@ async def _milestones(
                 milestone = await roadmap.mark_auto(session, member, key, now=now)
                 if milestone is not None:
                     earned.append(milestone)
-    needed, key = STREAK_MILESTONE
-    if outcome.streak >= needed:
-        milestone = await roadmap.mark_auto(session, member, key, now=now)
-        if milestone is not None:
-            earned.append(milestone)
     return earned
 
 
@@ -795,7 +816,7 @@ async def start_practice(
     )
     session.add(row)
     await session.flush()
-    return row, item
+    return row, practice_order(item, row)
 
 
 async def practice_belongs_to(session: AsyncSession, member: Member, practice_id: int) -> bool:
@@ -862,6 +883,7 @@ async def answer_practice(
     item = (catalogue or default_catalogue()).item(row.item_id)
     if item is None:
         raise NotFound("That practice question is no longer in the bank.")
+    item = practice_order(item, row)
     result = grade(item, raw)
     row.answer, row.correct, row.answered_at = result.given[:200], result.correct, now
     before, after = await update_rating(session, member, item, result.correct, now=now)
@@ -973,49 +995,57 @@ class Standing:
     name: str
     points: int
     last_correct_at: datetime
+    # Someone else has the same points (the rank is shared: "2=").
+    tied: bool = False
 
 
 async def leaderboard(
-    session: AsyncSession, community_id: int, since: date | None
+    session: AsyncSession, community_id: int, since: date | None, *,
+    limit: int | None = None, include_member: int | None = None,
 ) -> list[Standing]:
     """Correct graded answers per member on posts from local date `since` on (None: all time).
 
-    Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the score first
-    (earlier last correct answer) is listed first, then by name.
+    Computed in the database (window functions), so a top 10 costs the same with 100,000
+    members: the first `limit` standings (all when None), plus `include_member`'s own wherever
+    it ranks. Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the
+    score first (earlier last correct answer) is listed first, then by name.
     """
-    last = func.max(ChallengeAttempt.created_at).label("last")
-    points = func.count(ChallengeAttempt.id).label("points")
-    stmt = (
-        select(Member.id, Member.platform_user_id, Member.display_name, points, last)
-        .join(ChallengeAttempt, ChallengeAttempt.member_id == Member.id)
-        .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-        .where(
-            ChallengeAttempt.community_id == community_id,
-            Member.community_id == community_id,
-            ChallengeAttempt.correct.is_(True),
+    scores = (
+        select(
+            ChallengeAttempt.member_id.label("member_id"),
+            func.count(ChallengeAttempt.id).label("points"),
+            func.max(ChallengeAttempt.created_at).label("last"),
         )
-        .group_by(Member.id, Member.platform_user_id, Member.display_name)
+        .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
+        .where(ChallengeAttempt.community_id == community_id, ChallengeAttempt.correct.is_(True))
+        .group_by(ChallengeAttempt.member_id)
     )
     if since is not None:
-        stmt = stmt.where(ChallengePost.local_date >= since)
-    rows = sorted(
-        (await session.execute(stmt)).all(),
-        key=lambda r: (-r.points, _aware(r.last), r.display_name.lower(), r.id),
-    )
-    out: list[Standing] = []
-    for position, row in enumerate(rows, start=1):
-        rank = out[-1].rank if out and out[-1].points == row.points else position
-        out.append(
-            Standing(
-                rank,
-                row.id,
-                row.platform_user_id,
-                row.display_name,
-                int(row.points),
-                _aware(row.last),
-            )
+        scores = scores.where(ChallengePost.local_date >= since)
+    sc = scores.subquery("scores")
+    ranked = (
+        select(
+            sc.c.member_id, sc.c.points, sc.c.last, Member.platform_user_id, Member.display_name,
+            func.rank().over(order_by=sc.c.points.desc()).label("rank"),
+            func.row_number().over(
+                order_by=(sc.c.points.desc(), sc.c.last, func.lower(Member.display_name), Member.id)
+            ).label("position"),
+            func.count().over(partition_by=sc.c.points).label("sharing"),
         )
-    return out
+        .join(Member, Member.id == sc.c.member_id)
+        .where(Member.community_id == community_id)
+    ).subquery("ranked")
+    stmt = select(ranked).order_by(ranked.c.position)
+    if limit is not None:
+        wanted = ranked.c.position <= limit
+        if include_member is not None:
+            wanted = or_(wanted, ranked.c.member_id == include_member)
+        stmt = stmt.where(wanted)
+    return [
+        Standing(int(r.rank), r.member_id, r.platform_user_id, r.display_name, int(r.points),
+                 _aware(r.last), tied=int(r.sharing) > 1)
+        for r in (await session.execute(stmt)).all()
+    ]
 
 
 def _aware(value: datetime) -> datetime:

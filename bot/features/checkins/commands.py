@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param
+from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param, action_id
 from bot.core.context import Context
 from bot.core.errors import InvalidInput
-from bot.core.messages import Field, Image, Reply, bar
+from bot.core.messages import Button, Field, Image, Reply, bar
 from bot.core.tenancy import channel_for
 from bot.features.checkins import heatmap, service
 from bot.features.checkins.models import FREQUENCIES, CheckinSchedule
@@ -198,7 +198,13 @@ def _answered(ctx: Context, result: service.AnswerResult) -> Reply:
         )
     if result.habit_milestone:
         lines.append(f"🏅 Roadmap milestone checked: **{result.habit_milestone}**")
-    return Reply(text="\n".join(lines), ephemeral=True)
+    buttons: tuple[Button, ...] = ()
+    if result.period.blockers:
+        # The ask feature turns the blocker into a question (its action, addressed to this member).
+        lines.append("Stuck? Other members may know the way.")
+        buttons = (Button("Ask the community", action_id("ask.blocker", ctx.member.id, result.period.id),
+                          style="primary"),)
+    return Reply(text="\n".join(lines), buttons=buttons, ephemeral=True)
 
 
 async def _period_owner(ctx: Context, req: ActionRequest) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.core.db import bulk_insert, bulk_update
 from bot.core.outbox import Outgoing, Target, enqueue_many
 from bot.core.scheduler import Tick, TickContext
 from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
+from bot.features.ask import service as ask_service
 from bot.features.checkins import prompts, service
 from bot.features.checkins.models import CheckinPeriod, CheckinSchedule, CheckinSettings
 from bot.features.checkins.timing import Rule, iso_week, latest_due, local_date, next_occurrence
@@ -362,6 +364,8 @@ async def post_digests(tc: TickContext) -> None:
             summary = await service.build_digest(
                 session, community, start=due - timedelta(weeks=1), end=due, week=week
             )
+            questions = await ask_service.open_questions_for_digest(session, community.id)
+            summary = replace(summary, open_questions=tuple(questions))
             await enqueue_many(
                 session,
                 [

@@ -119,6 +119,10 @@ def digest(summary: Digest) -> Reply:
         lines.append(f"_{summary.private_blocked} more blocker(s) were raised privately._")
     if not summary.prompted:
         lines = ["No check-ins this week. `checkin schedule daily 18:00` starts yours."]
+    if summary.open_questions:
+        lines += ["", "**Open questions** — helpers, these are in your topics:"]
+        lines += [f"- #{number} {title} · _{topic}_ ({helpers} helper{'s' if helpers != 1 else ''} "
+                  "cover it)" for number, title, topic, helpers in summary.open_questions]
     return Reply(
         title=f"Weekly check-in digest · {summary.week}",
         text="\n".join(lines),

@@ -206,6 +206,19 @@ async def period_belongs_to(session: AsyncSession, member: Member, period_id: in
     return owner_id is None or owner_id == member.id
 
 
+async def blocker_of(session: AsyncSession, member: Member, period_id: int) -> str | None:
+    """The blocker this member raised in one of their check-ins (for "Ask the community")."""
+    return (
+        await session.execute(
+            select(CheckinPeriod.blockers).where(
+                CheckinPeriod.community_id == member.community_id,
+                CheckinPeriod.member_id == member.id,
+                CheckinPeriod.id == period_id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
 async def period_for_answer(
     session: AsyncSession, member: Member, period_id: int
 ) -> tuple[CheckinPeriod, CheckinSchedule]:
@@ -451,6 +464,8 @@ class Digest:
     streaks: list[tuple[str, int]]
     blockers: list[tuple[str, str]]
     private_blocked: int
+    # Open questions some helper's topics cover: (number, title, topic, helpers), from `ask`.
+    open_questions: tuple[tuple[int, str, str, int], ...] = ()
 
 
 async def build_digest(

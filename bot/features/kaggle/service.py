@@ -498,6 +498,20 @@ async def enter(session: AsyncSession, member: Member, ref: str, *, now: datetim
     return EntryResult(competition, bool(result.rowcount), milestone.title if milestone else None)
 
 
+async def entered_titles(session: AsyncSession, member: Member) -> list[str]:
+    """Titles of the competitions a member said they entered, oldest first (portfolio pages)."""
+    return list(
+        (
+            await session.execute(
+                select(KaggleCompetition.title)
+                .join(KaggleEntry, KaggleEntry.competition_id == KaggleCompetition.id)
+                .where(KaggleEntry.community_id == member.community_id, KaggleEntry.member_id == member.id)
+                .order_by(KaggleEntry.entered_at)
+            )
+        ).scalars()
+    )
+
+
 async def set_categories(
     session: AsyncSession, community_id: int, categories: Sequence[str] | None
 ) -> list[str]:

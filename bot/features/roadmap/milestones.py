@@ -15,13 +15,22 @@ STEP_TITLES = {
     "community": "Community & Kaggle",
     "jobs": "Job applications",
 }
+# Automatic triggers: features call `service.mark_auto(key)`; the milestone carrying the key is
+# checked. Keys without a milestone are simply ignored, so a feature may fire one early.
 AUTO_KEYS = frozenset({
     "challenge-correct-basics-10",
     "challenge-correct-math-20",
-    "challenge-streak-10",
     "checkin-streak-4w",
     "kaggle-entered",
     "buddy-met",
+    "project-first",
+    "showcase-first",
+    "review-received",
+    "reviews-given-3",
+    "portfolio-published",
+    "help-given",
+    "interview-first",
+    "offer",
 })
 
 DATA_FILE = Path(__file__).with_name("milestones.toml")
@@ -67,7 +76,9 @@ def load(path: Path) -> tuple[Milestone, ...]:
             raise MilestoneDataError(f"{path.name}: {item.id} needs an https:// resource link")
         seen.add(item.id)
         items.append(item)
-    return tuple(sorted(items, key=lambda m: (STEPS.index(m.step), int(m.id.rsplit("-", 1)[1]))))
+    # Roadmap order is file order within each step: ids keep their meaning when a milestone
+    # moves, because members' checks point at them.
+    return tuple(sorted(items, key=lambda m: STEPS.index(m.step)))
 
 
 def by_id(milestone_id: str) -> Milestone | None:

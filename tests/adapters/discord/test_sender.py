@@ -198,3 +198,20 @@ async def test_buttons_and_forms_in_a_dm_work_after_a_restart(bot: DiscordBot) -
     )
     [answer] = await fake.response(submit)
     assert embeds_text(answer.json["data"]) == "Noted for 7: Finished week 3"
+
+
+async def test_a_file_attachment_goes_as_a_file_not_an_image(bot: DiscordBot) -> None:
+    from bot.core.messages import Attachment
+
+    fake = bot.fake
+    ada = fake.member("ada")
+    data = b'{"goals": []}'
+    reply = Reply(title="Your data", text="Everything stored about you.",
+                  attachment=Attachment("pivot-export.json", data, "application/json"))
+    await schedule(bot, Target.dm(ada.id), reply, "export:1")
+    row = await settled(bot.app, "export:1")
+    assert row.status == "sent"
+    call = next(c for c in fake.calls if c.method == "POST" and c.path.endswith("/messages"))
+    assert "image" not in call.json["embeds"][0]
+    assert call.json["attachments"] == [{"id": 0, "filename": "pivot-export.json"}]
+    assert [(f["filename"], f["data"]) for f in call.files] == [("pivot-export.json", data)]

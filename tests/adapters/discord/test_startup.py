@@ -150,7 +150,7 @@ def test_invite_url_asks_for_exactly_the_permissions_pivot_uses(capsys) -> None:
     url = capsys.readouterr().out.strip()
     assert url == (
         "https://discord.com/oauth2/authorize?client_id=123456"
-        "&scope=bot+applications.commands&permissions=343597435904"
+        "&scope=bot+applications.commands&permissions=377957174272"
     )
     query = parse_qs(urlsplit(url).query)
     assert discord.Permissions(int(query["permissions"][0])) == discord.Permissions(
@@ -158,6 +158,7 @@ def test_invite_url_asks_for_exactly_the_permissions_pivot_uses(capsys) -> None:
         send_messages=True,
         embed_links=True,
         attach_files=True,
+        create_public_threads=True,
         create_private_threads=True,
         send_messages_in_threads=True,
     )

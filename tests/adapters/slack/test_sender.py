@@ -176,3 +176,18 @@ async def test_a_server_error_is_retried_later(slack: SlackHarness, clock: Manua
     clock.advance(timedelta(minutes=1))
     await slack.app.outbox.run_once()
     assert (await row(slack, "flaky")).status == "sent"
+
+
+async def test_a_file_attachment_is_shared_into_the_dm(slack: SlackHarness) -> None:
+    from bot.core.messages import Attachment
+
+    slack.fake.add_user("U1", name="ada")
+    reply = Reply(title="Your data", text="Everything stored about you.",
+                  attachment=Attachment("pivot-export.json", b'{"goals": []}', "application/json"))
+    await post(slack, Target.dm("U1"), reply, "export:1")
+    await slack.app.outbox.run_once()
+    assert (await row(slack, "export:1")).status == "sent"
+    [complete] = slack.fake.calls_to("files.completeUploadExternal")
+    [opened] = slack.fake.calls_to("conversations.open")
+    assert complete.get("channel_id") and "pivot-export.json" in str(complete["files"])
+    assert opened["users"] == "U1"

@@ -134,6 +134,107 @@ def _l2_loss(p: dict[str, Any]) -> float:
     return float(np.mean((y - x @ w) ** 2) + p["lam"] * np.sum(w**2))
 
 
+def _dense_params(p: dict[str, Any]) -> float:
+    sizes = p["sizes"]
+    shapes = [(b, a) for a, b in zip(sizes, sizes[1:], strict=False)]  # nn.Linear stores (out, in)
+    return float(sum(np.prod(shape) + shape[0] for shape in shapes))
+
+
+def _conv_params(p: dict[str, Any]) -> float:
+    weight = np.prod((p["c_out"], p["c_in"], p["k"], p["k"]))
+    return float(weight + (p["c_out"] if p["bias"] else 0))
+
+
+def _attention_params(p: dict[str, Any]) -> float:
+    d = p["d"]
+    per_head = [np.prod((d // p["heads"], d)) for _ in range(p["heads"])]  # Q, K and V slices
+    qkv = 3 * (sum(per_head) + (d if p["bias"] else 0))
+    return float(qkv + d * d + (d if p["bias"] else 0))
+
+
+def _conv_output(p: dict[str, Any]) -> float:
+    # Count the kernel's placements on the padded input, as the sliding window does.
+    padded = p["size"] + 2 * p["pad"]
+    return float(len(range(0, padded - p["k"] + 1, p["stride"])))
+
+
+_ITEMSIZE = {"fp32": np.dtype(np.float32).itemsize, "fp16": np.dtype(np.float16).itemsize,
+             "bf16": 2, "int8": np.dtype(np.int8).itemsize, "int4": Fraction(1, 2)}  # fmt: skip
+
+
+def _attention_memory(p: dict[str, Any]) -> float:
+    shape = (p["batch"], p["heads"], p["n"], p["n"])
+    return float(Fraction(int(np.prod(shape, dtype=np.int64)) * _ITEMSIZE[p["dtype"]], 1 << 20))
+
+
+def _attention_flops(p: dict[str, Any]) -> float:
+    n, hd = p["n"], p["d"] // p["heads"]
+    # Each output entry of an (n×hd)·(hd×n) or (n×n)·(n×hd) product is a dot product.
+    scores = n * n * (hd + hd)  # hd multiplies and hd additions per entry
+    weighted = n * hd * (n + n)
+    return (scores + weighted) * p["heads"] / 1e9
+
+
+def _model_memory(p: dict[str, Any]) -> float:
+    per = 4 * 4 if p["training"] else _ITEMSIZE[p["dtype"]]
+    return float(Fraction(str(p["billions"])) * per)
+
+
+def _ab_sample_size(p: dict[str, Any]) -> float:
+    p1, p2 = Fraction(p["base"], 100), Fraction(p["target"], 100)
+    z = Fraction("1.96") + {80: Fraction("0.84"), 90: Fraction("1.28")}[p["power"]]
+    return float(math.ceil(z * z * (p1 * (1 - p1) + p2 * (1 - p2)) / (p2 - p1) ** 2))
+
+
+def _ab_power(p: dict[str, Any]) -> float:
+    p1, p2, n = p["base"] / 100, p["target"] / 100, p["n"]
+    se = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / n)
+    return float(stats.norm.cdf(abs(p2 - p1) / se - 1.96))
+
+
+def _threshold_metrics(p: dict[str, Any]) -> float:
+    from sklearn import metrics
+
+    y_true = np.array(p["labels"])
+    y_pred = (np.array(p["scores"]) >= p["threshold"]).astype(int)
+    scorer = {"precision": metrics.precision_score, "recall": metrics.recall_score,
+              "F1 score": metrics.f1_score}[p["metric"]]  # fmt: skip
+    return float(scorer(y_true, y_pred))
+
+
+def _lr_schedule(p: dict[str, Any]) -> float:
+    lr = p["base"]
+    if p["kind"] == "step":  # what StepLR does, one epoch at a time
+        for epoch in range(1, p["epoch"] + 1):
+            if epoch % p["every"] == 0:
+                lr *= p["gamma"]
+    elif p["kind"] == "cosine":  # PyTorch's recursive CosineAnnealingLR form (eta_min = 0)
+        total = p["total"]
+        for t in range(1, p["epoch"] + 1):
+            lr = (
+                lr * (1 + math.cos(math.pi * t / total)) / (1 + math.cos(math.pi * (t - 1) / total))
+            )
+    else:
+        lr = sum(Fraction(str(p["base"])) / p["warmup"] for _ in range(p["epoch"]))
+    return float(lr) * 1000
+
+
+def _ece(p: dict[str, Any]) -> float:
+    confidences, correct = [], []
+    for b in p["bins"]:
+        confidences += [b["conf"]] * b["count"]
+        correct += [1] * b["correct"] + [0] * (b["count"] - b["correct"])
+    conf, hits = np.array(confidences), np.array(correct)
+    edges = np.linspace(0.0, 1.0, 11)
+    which = np.digitize(conf, edges[1:-1])
+    return float(
+        sum(
+            np.mean(which == i) * abs(hits[which == i].mean() - conf[which == i].mean())
+            for i in np.unique(which)
+        )
+    )
+
+
 INDEPENDENT: dict[str, Callable[[dict[str, Any]], float]] = {
     "matrix-product-entry": _matrix_product,
     "determinant-2x2": _determinant,
@@ -157,6 +258,18 @@ INDEPENDENT: dict[str, Callable[[dict[str, Any]], float]] = {
     "gradient-descent-step": _gd_step,
     "linear-regression-slope": lambda p: float(stats.linregress(p["x"], p["y"]).slope),
     "l2-regularized-loss": _l2_loss,
+    "dense-layer-parameters": _dense_params,
+    "conv-layer-parameters": _conv_params,
+    "attention-parameters": _attention_params,
+    "conv-output-size": _conv_output,
+    "attention-memory": _attention_memory,
+    "attention-flops": _attention_flops,
+    "model-memory-precision": _model_memory,
+    "ab-test-sample-size": _ab_sample_size,
+    "ab-test-power": _ab_power,
+    "threshold-metrics": _threshold_metrics,
+    "learning-rate-schedule": _lr_schedule,
+    "expected-calibration-error": _ece,
 }
 
 
@@ -164,20 +277,24 @@ def _assert_answer_confirmed(family: str, seed: int) -> None:
     item = generate(family, seed)
     expected = float(INDEPENDENT[family](FAMILIES[family].params(seed)))
     stored = item.numeric_answer
-    assert item.tolerance is not None
-    if item.format == "an integer":
+    decimals = item.requested_decimals
+    if decimals is None:  # a whole-number answer, graded exactly
+        assert item.tolerance == 0, item.id
         assert abs(expected - round(expected)) < 1e-6, (item.id, expected)
         assert stored == round(expected), (item.id, stored, expected)
+        expected = float(round(expected))
     else:
-        # The stored answer is the exact value rounded to the requested decimals.
-        assert abs(stored - expected) <= item.tolerance / 2 + 1e-9, (item.id, stored, expected)
+        # The stored answer is the exact value rounded to the requested decimals, zeros kept.
+        assert abs(stored - expected) <= 0.5 * 10**-decimals + 1e-9, (item.id, stored, expected)
+        assert len(item.answer.split(".")[1]) == decimals, (item.id, item.answer)
+        assert abs(item.true_value - expected) < 1e-6, (item.id, item.true_value, expected)
     # A member who types the exact value, or the value rounded as the format asks, is right.
     assert grade(item, repr(expected)).correct, item.id
     assert grade(item, item.answer).correct, item.id
 
 
-def test_there_are_at_least_sixteen_families_and_each_is_checked_here() -> None:
-    assert len(FAMILIES) >= 16
+def test_there_are_at_least_thirty_families_and_each_is_checked_here() -> None:
+    assert len(FAMILIES) >= 30
     assert set(INDEPENDENT) == set(FAMILIES)
 
 
@@ -210,10 +327,12 @@ def test_different_seeds_give_different_problems(family: str) -> None:
 def test_tolerance_is_tight_enough_to_mean_something(family: str) -> None:
     for seed in SEEDS:
         item = generate(family, seed)
-        assert item.tolerance is not None
-        assert item.tolerance <= 0.01 or item.tolerance < abs(item.numeric_answer) / 10, item.id
-        # A wrong answer one unit of the format away is graded wrong.
-        assert not grade(item, repr(item.numeric_answer + 3 * item.tolerance)).correct
+        unit = 10.0 ** -(item.requested_decimals or 0)
+        assert item.grading_tolerance <= unit / 2, item.id
+        # The neighbouring rounding, one unit of the format away, is graded wrong.
+        for wrong in (item.numeric_answer + unit, item.numeric_answer - unit):
+            tie = abs(abs(wrong - item.true_value) - unit / 2) < 1e-9  # 1.625: 1.62 or 1.63
+            assert grade(item, repr(wrong)).correct is tie, (item.id, wrong)
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -128,16 +128,32 @@ def test_choice_outside_the_options_is_refused(raw: str) -> None:
         ("0.25", True),
         ("1/4", True),
         ("25%", True),
-        ("0.255", True),  # exactly at the tolerance edge
-        ("0.245", True),
-        ("0.2551", False),
-        ("0.2449", False),
+        ("0.250", True),
+        ("0.2505", True),  # exactly half a unit of the 3 requested decimals away
+        ("0.2495", True),
+        ("0.2506", False),
+        ("0.2494", False),
+        ("0.251", False),  # the neighbouring rounding is not the answer
+        ("0.249", False),
         ("0.5", False),
+        ("0.25%", False),  # a percent sign on a proportion means ÷100, never ×100
         ("25", False),  # 25 is not a probability; only "25%" means 0.25
     ],
 )
 def test_numeric_tolerance_and_percent(raw: str, correct: bool) -> None:
     assert grade(_item(), raw).correct is correct
+
+
+def test_tolerance_is_half_a_unit_around_the_true_value() -> None:
+    # A generated answer shows 0.250 but the true value is 0.2504: 0.250 passes,
+    # 0.251 (off by more than half a unit from the truth) does not, nor does 0.249.
+    item = _item(answer="0.250", exact=0.2504, tolerance=0.001)
+    assert grade(item, "0.250").correct and grade(item, "0.2504").correct
+    assert not grade(item, "0.251").correct and not grade(item, "0.249").correct
+    # Without decimals in the format, the item's own tolerance applies (0 = exact).
+    exact = _item(answer=12, tolerance=0, format="an integer")
+    assert grade(exact, "12").correct and not grade(exact, "12.01").correct
+    assert grade(exact, "12.0").correct
 
 
 def test_numeric_given_is_the_number_we_understood() -> None:
@@ -149,7 +165,18 @@ def test_percent_answer_accepts_the_percent_sign() -> None:
     item = _item(answer=12.5, tolerance=0.05, format="a percentage, 1 decimal")
     assert grade(item, "12.5").correct
     assert grade(item, "12.5%").correct
+    assert grade(item, "12.5%").given == "12.5"
     assert not grade(item, "0.125").correct
+    assert not grade(item, "0.125%").correct
+
+
+def test_an_aside_about_percentages_does_not_make_a_percent_answer() -> None:
+    item = _item(
+        answer=0.604,
+        format="a probability between 0 and 1, 3 decimals (a percentage like 16.1% also works)",
+    )
+    assert grade(item, "0.604").correct and grade(item, "60.4%").correct
+    assert not grade(item, "0.604%").correct
 
 
 def test_numeric_garbage_is_refused_not_graded() -> None:
@@ -185,3 +212,39 @@ def test_short_keeps_decimal_points_between_digits() -> None:
     item = _short_item().model_copy(update={"answer": "1.5", "accept": ()})
     assert grade(item, "1.5").correct
     assert not grade(item, "15").correct
+
+
+def _tuple_item(answer: str = "(10, 50)") -> ChallengeItem:
+    return _short_item().model_copy(update={"answer": answer, "accept": ()})
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["(10, 50)", "(10,50)", "10x50", "10 x 50", "10X50", "10 × 50", "10 by 50", "[10, 50]",
+     "10, 50", " ( 10 , 50 ) ", "10*50"],
+)  # fmt: skip
+def test_tuples_accept_the_usual_spellings(raw: str) -> None:
+    assert grade(_tuple_item(), raw).correct
+
+
+@pytest.mark.parametrize(
+    "raw", ["(105, 0)", "(1, 050)", "(50, 10)", "50 by 10", "(10, 50, 1)", "(10,)", "1050"]
+)
+def test_tuples_compare_element_by_element(raw: str) -> None:
+    assert not grade(_tuple_item(), raw).correct
+
+
+@pytest.mark.parametrize("raw", ["10 50", "ten by fifty", "(10; 50)", "10-50"])
+def test_what_is_not_a_tuple_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="as a tuple"):
+        grade(_tuple_item(), raw)
+
+
+def test_one_element_tuples_and_negative_entries() -> None:
+    single = _tuple_item("(4,)")
+    assert all(grade(single, raw).correct for raw in ("(4,)", "4", "4,", "(4)", "[4]"))
+    assert not grade(single, "(4, 1)").correct
+    gradient = _tuple_item("(8, -3)")
+    assert grade(gradient, "(8, −3)").correct and grade(gradient, "[8,-3]").correct
+    assert not grade(gradient, "(8, 3)").correct
+    assert grade(gradient, "8 by -3").given == "(8, -3)"

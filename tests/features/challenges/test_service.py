@@ -83,8 +83,11 @@ async def test_choice_and_short_answers(app: App) -> None:
     async with app.session_factory() as session:
         where, (ada, bob, cy) = await _setup(session, "ada", "bob", "cy")
         choice = await factories.post(session, where, MONDAY, "probability-06", posted_at=AT_NINE)
-        assert (await service.answer(session, ada, choice, "b", now=AT_NINE)).correct
-        assert not (await service.answer(session, bob, choice, "A", now=AT_NINE)).correct
+        # Letters are those of the post's own option order (shuffled per community and day).
+        letter = service.item_of(choice).answer
+        other = next(x for x in "ABC" if x != letter)
+        assert (await service.answer(session, ada, choice, letter.lower(), now=AT_NINE)).correct
+        assert not (await service.answer(session, bob, choice, other, now=AT_NINE)).correct
         with pytest.raises(InvalidInput, match="Answer with a letter A–"):
             await service.answer(session, cy, choice, "Z", now=AT_NINE)
         short = await factories.post(
@@ -238,7 +241,8 @@ async def test_streaks_skip_weekends_and_admin_skips_but_not_missed_days(app: Ap
         assert await service.streaks(session, ada) == (0, 5)
 
 
-async def test_the_streak_milestone_is_checked_at_ten(app: App) -> None:
+async def test_a_streak_of_ten_checks_no_milestone(app: App) -> None:
+    # The math step's milestones are math now, not an answering streak (issue 17).
     async with app.session_factory() as session:
         where, (ada,) = await _setup(session, "ada")
         days = [
@@ -268,7 +272,7 @@ async def test_the_streak_milestone_is_checked_at_ten(app: App) -> None:
         outcome = await service.answer(session, ada, tenth, "0.9", now=tenth.posted_at)
         checks = list((await session.execute(select(MilestoneCheck.milestone_id))).scalars())
     assert outcome.streak == 10 and not outcome.correct
-    assert [m.id for m in outcome.milestones] == ["math-2"] and checks == ["math-2"]
+    assert [m.id for m in outcome.milestones] == [] and checks == []
 
 
 async def test_correct_answers_feed_the_basics_and_math_milestones(app: App) -> None:
@@ -295,8 +299,8 @@ async def test_correct_answers_feed_the_basics_and_math_milestones(app: App) -> 
                 assert outcome.correct
                 earned += [f"{i}:{m.id}" for m in outcome.milestones]
                 post.status = POST_REVEALED
-    # Ten answers in a row (i = 4), the 10th correct basics answer (i = 9), the 20th correct math one.
-    assert earned == ["4:math-2", "9:basics-6", "19:math-8"]
+    # The 10th correct basics answer (i = 9), the 20th correct math one (i = 19).
+    assert earned == ["9:basics-6", "19:math-8"]
 
 
 # --- ratings --------------------------------------------------------------------------------------
@@ -308,7 +312,9 @@ async def test_graded_and_practice_answers_move_the_topic_rating(app: App) -> No
         post = await factories.post(
             session, where, MONDAY, "probability-06", posted_at=AT_NINE
         )  # difficulty 3
-        outcome = await service.answer(session, ada, post, "B", now=AT_NINE)
+        outcome = await service.answer(
+            session, ada, post, service.item_of(post).answer, now=AT_NINE
+        )
         assert (round(outcome.rating_before), round(outcome.rating_after)) == (1000, 1024)
         row, item = await service.start_practice(
             session, ada, topic="probability", difficulty=3, now=AT_NINE

@@ -52,3 +52,25 @@ async def test_forget_covers_every_features_tables(console: ConsoleHarness, app:
     await console.say("privacy forget", "1")
     assert await _count(app, CheckinSchedule) == 0
     assert await _count(app, BuddyProfile) == 0
+
+
+async def test_export_dms_a_json_file_of_everything_stored(console: ConsoleHarness, app: App) -> None:
+    import asyncio
+    import json
+    import re
+    from pathlib import Path
+
+    await console.say('goal add "Ship a churn model"', "roadmap check basics-1",
+                      "checkin schedule daily 18:00")
+    await console.as_member("bob")
+    await console.say('goal add "Bob stuff"')
+    await console.as_member("ada")
+    out = await console.say("privacy export")
+    assert "check your DMs" in out
+    match = re.search(r"\[file: (pivot-export-[\d-]+\.json) → ([^\]]+)\]", out)
+    assert match, out
+    data = json.loads(await asyncio.to_thread(Path(match[2].strip()).read_text))
+    assert data["member"]["platform_user_id"] == "ada"
+    assert [g["text"] for g in data["goals"]] == ["Ship a churn model"]
+    assert len(data["milestone_checks"]) == 1 and len(data["checkin_schedules"]) == 1
+    assert "Bob stuff" not in json.dumps(data)

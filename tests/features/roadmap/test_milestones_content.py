@@ -21,26 +21,45 @@ MILESTONES_PATH = (
 )
 
 STEPS = ("basics", "math", "projects", "community", "jobs")
-PER_STEP = 9
+MIN_PER_STEP = 9
 
 # Each automatic key, and the steps whose milestone it may sit on.
 AUTO_KEYS: dict[str, frozenset[str]] = {
     "challenge-correct-basics-10": frozenset({"basics"}),
     "challenge-correct-math-20": frozenset({"math"}),
-    "challenge-streak-10": frozenset({"basics", "math"}),
     "checkin-streak-4w": frozenset({"projects"}),
     "kaggle-entered": frozenset({"community"}),
     "buddy-met": frozenset({"community"}),
+    "project-first": frozenset({"projects"}),
+    "showcase-first": frozenset({"projects"}),
+    "review-received": frozenset({"projects"}),
+    "reviews-given-3": frozenset({"community"}),
+    "portfolio-published": frozenset({"projects"}),
+    "help-given": frozenset({"community"}),
+    "interview-first": frozenset({"jobs"}),
+    "offer": frozenset({"jobs"}),
 }
+# Triggers that only count activity inside Pivot (answers, check-ins, a meeting); the others
+# fire on a real outcome (a project published, a review received, an offer).
+ACTIVITY_ONLY = frozenset(
+    {"challenge-correct-basics-10", "challenge-correct-math-20", "checkin-streak-4w", "buddy-met"}
+)
 
 # Words in the milestone text that show it describes what the automatic trigger proves.
 AUTO_WORDING: dict[str, tuple[str, ...]] = {
     "challenge-correct-basics-10": ("10", "basics", "challenge", "correct"),
     "challenge-correct-math-20": ("20", "math", "challenge", "correct"),
-    "challenge-streak-10": ("10", "challenge", "streak"),
     "checkin-streak-4w": ("4", "week", "check", "streak"),
     "kaggle-entered": ("kaggle", "enter", "competition"),
     "buddy-met": ("buddy", "met"),
+    "project-first": ("first project", "repository"),
+    "showcase-first": ("showcase", "first"),
+    "review-received": ("review", "project"),
+    "reviews-given-3": ("three", "review"),
+    "portfolio-published": ("portfolio", "publish"),
+    "help-given": ("answer", "member", "helped"),
+    "interview-first": ("interview", "stage", "apply move"),
+    "offer": ("offer", "negotiat"),
 }
 
 REQUIRED_KEYS = {"id", "step", "title", "detail", "resource", "url"}
@@ -64,10 +83,61 @@ MILESTONES = _load()
 IDS = [m.get("id", "?") for m in MILESTONES]
 
 
-def test_steps_come_in_roadmap_order_with_nine_milestones_each() -> None:
-    expected = [f"{step}-{n}" for step in STEPS for n in range(1, PER_STEP + 1)]
-    assert IDS == expected
-    assert [m["step"] for m in MILESTONES] == [step for step in STEPS for _ in range(PER_STEP)]
+def test_steps_come_in_roadmap_order_with_enough_milestones_each() -> None:
+    steps = [m["step"] for m in MILESTONES]
+    assert steps == sorted(steps, key=STEPS.index), "milestones are grouped by step, in order"
+    for step in STEPS:
+        assert Counter(steps)[step] >= MIN_PER_STEP, step
+    for milestone in MILESTONES:
+        prefix, _, number = milestone["id"].rpartition("-")
+        assert prefix == milestone["step"] and number.isdigit(), milestone["id"]
+
+
+def test_at_most_one_activity_only_milestone_per_step() -> None:
+    activity = Counter(m["step"] for m in MILESTONES if m.get("auto") in ACTIVITY_ONLY)
+    assert all(count <= 1 for count in activity.values()), activity
+
+
+def _position(milestone_id: str) -> int:
+    return IDS.index(milestone_id)
+
+
+def test_error_analysis_comes_before_serving_and_ci() -> None:
+    titles = {m["id"]: m["title"].lower() for m in MILESTONES}
+    analysis = next(i for i, t in titles.items() if "error analysis" in t)
+    serving = next(i for i, t in titles.items() if "serve" in t)
+    ci = next(i for i, t in titles.items() if " ci" in t)
+    assert _position(analysis) < _position(serving) < _position(ci)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("coding",),
+        ("sql",),
+        ("take-home",),
+        ("practitioners",),
+        ("negotiate",),
+        ("llm",),
+        ("online",),
+    ],
+)
+def test_the_jobs_step_covers_the_hiring_loop(words: tuple[str, ...]) -> None:
+    jobs = [f"{m['title']} {m['detail']}".lower() for m in MILESTONES if m["step"] == "jobs"]
+    assert any(all(w in text for w in words) for text in jobs), words
+
+
+def test_new_jobs_and_math_milestones_say_when_they_are_done() -> None:
+    for milestone in MILESTONES:
+        number = int(milestone["id"].rpartition("-")[2])
+        if number >= 10:
+            assert "done when" in milestone["detail"], milestone["id"]
+
+
+def test_math_step_is_math_not_activity() -> None:
+    math = [m for m in MILESTONES if m["step"] == "math"]
+    real = [m for m in math if m.get("auto") not in ACTIVITY_ONLY]
+    assert len(real) >= 9
 
 
 def test_ids_are_unique() -> None:
