@@ -1,7 +1,7 @@
 """clock_state: the console's simulated clock survives a restart
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-02 06:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

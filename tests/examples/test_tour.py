@@ -36,12 +36,17 @@ def _check(out: str) -> None:
     assert "✅ Train your first model end to end" in out
     # The check-in DM arrives and is answered with its Done button.
     assert "== Check-in ==" in out and "✅ Done — nice work!" in out
-    assert "✅ Correct — 'B' is right." in out
+    assert "✅ Correct — '12' is right." in out
     assert "== Practice — learning types ==" in out and "Practice questions answered: 1." in out
     assert "Sample data for the offline demo" in out and "[sample]" in out
     assert "Roadmap milestone checked: Enter your first Kaggle competition" in out
     assert "Round done: 1 group (1 trio) from 3 members." in out
     assert "== Did you meet? ==" in out and "Great — noted that you met." in out
+    # The features that landed since: projects and a peer review, applications, ask and help.
+    assert "Project #1 added" in out and "New review of project #1" in out
+    assert "Application #1 tracked" in out and "applied → screen" in out
+    assert "Posted as question #1" in out and "Question #1 is solved." in out
+    assert "grace — 1 kudos" in out
     # Stats with non-zero numbers, after everything.
     closing = out.rsplit("Where everyone stands", 1)[1]
     assert "Daily challenges answered: 1, correct: 1 (100%)." in closing
