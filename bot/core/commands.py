@@ -391,9 +391,9 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
     if isinstance(raw, MemberRef | ChannelRef):
         return raw
     if param.kind is Kind.MEMBER:
-        return parse_member(str(raw))
+        return parse_member(clean_text(str(raw), label=label, max_length=200))
     if param.kind is Kind.CHANNEL:
-        return parse_channel(str(raw), label)
+        return parse_channel(clean_text(str(raw), label=label, max_length=200), label)
     text = raw if isinstance(raw, str) else str(raw)
     text = clean_text(text, label=label, max_length=param.max_length if param.kind is Kind.TEXT else 200)
     if param.kind is Kind.TEXT:
