@@ -96,9 +96,9 @@ class Dispatcher:
         return await self.run_command(caller, parsed.command, parsed.args, prefix=prefix)
 
     async def run_command(self, caller: Caller, command: Command, raw: Mapping[str, Any],
-                          *, prefix: str = "") -> Reply:
+                          *, prefix: str = "", from_form: bool = False) -> Reply:
         """Discord (typed options) and the text path after parsing."""
-        if command.form and not any(v is not None and v is not False for v in raw.values()):
+        if command.form and not from_form and not any(v is not None and v is not False for v in raw.values()):
             # Discord: a form command run with no options at all (its options are all optional
             # there, so the form can ask for the required ones).
             return form_reply(command, caller.user_id, prefix)
@@ -147,7 +147,7 @@ class Dispatcher:
             return error_reply("That form no longer does anything.")
         fields = {p.name for p in form_params(command)}
         raw = {key: value for key, value in values.items() if key in fields and str(value).strip()}
-        return await self.run_command(caller, command, raw, prefix=prefix)
+        return await self.run_command(caller, command, raw, prefix=prefix, from_form=True)
 
     async def autocomplete(self, caller: Caller, command: Command, param_name: str,
                            partial: str) -> list[Choice]:
