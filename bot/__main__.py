@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Sequence
@@ -18,6 +19,7 @@ from bot.logs import configure_logging
 
 log = logging.getLogger("bot")
 T = TypeVar("T")
+CONSOLE_LOG = "pivot-console.log"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -34,10 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-migrate", action="store_true", help="don't apply pending database migrations")
     run.add_argument("--shard-ids", help="Discord shard ids this process runs, e.g. 0,1")
     run.add_argument("--shard-count", type=int, help="total Discord shards across all processes")
+    run.add_argument("--verbose", action="store_true",
+                     help="when this opens the console: print logs in the chat instead of to a file")
 
     console = sub.add_parser("console", help="chat with Pivot in the terminal as a member of a local community")
     console.add_argument("--no-migrate", action="store_true", help="don't apply pending database migrations")
     console.add_argument("--as", dest="member", help="your member name (default: [console] member)")
+    console.add_argument("--verbose", action="store_true",
+                         help="print logs in the chat (default: to pivot-console.log, path printed once)")
 
     db = sub.add_parser("db", help="database migrations and backups")
     db.add_argument("action", choices=["upgrade", "downgrade", "current", "backup"])
@@ -117,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pivot: no platform configured: set PIVOT_DISCORD_TOKEN or PIVOT_SLACK_BOT_TOKEN, "
               "or run `console`", file=sys.stderr)
         return 2
+    if (command == "console" or not settings.has_platform) and not getattr(args, "verbose", False):
+        # The console is a chat: log lines go to a file, not into the conversation.
+        path = Path(CONSOLE_LOG).resolve()
+        configure_logging(level, fmt=settings.logging.format, secrets=settings.secret_values(),
+                          stream=path.open("a", encoding="utf-8"))
+        print(f"(Pivot's logs go to {path}; --verbose shows them here.)", file=sys.stderr)
     try:
         return asyncio.run(_serve(settings, console=command == "console",
                                   migrate=not getattr(args, "no_migrate", False),
@@ -274,7 +286,7 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     if console or not settings.has_platform:
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")
-        app = App(settings, clock=OffsetClock())
+        app = App(settings, clock=OffsetClock(), demo=True)
         adapters = [ConsoleAdapter(app, member=member)]
     else:
         app = App(settings)
@@ -298,5 +310,18 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     return 0
 
 
+def entry() -> int:
+    """`main`, quiet when its reader goes away (`python -m bot commands | head`)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's documented way out: point stdout at devnull so the final flush can't fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return code
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -43,7 +43,8 @@ class Adapter(Protocol):
 
 
 class App:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, demo: bool = False) -> None:
+        """`demo`: the console's offline demo — features without credentials use their sample data."""
         self.settings = settings
         self.clock = clock or SystemClock()
         self.engine = make_engine(settings.database.url, echo=settings.database.echo)
@@ -54,6 +55,9 @@ class App:
         for feature in self.features:
             if feature.resource is not None:
                 resource = feature.resource(settings)
+                if resource is None and demo and feature.demo_resource is not None:
+                    resource = feature.demo_resource(settings, self.clock)
+                    log.info("%s: no credentials, so the console uses its sample data", feature.name)
                 if resource is not None:
                     self.resources[feature.name] = resource
         self.outbox = OutboxWorker(

@@ -1,13 +1,17 @@
 """A local chat in the terminal: the zero-token way to try everything.
 
 You are a member of a local community (and its admin). Type commands as on Slack
-without the slash command (`goal add "Finish fast.ai" --by 2027-03-01`, or with a
-leading `/pivot`). Buttons appear as numbered choices: type the number to press one.
-Console-only commands:
+without the slash command (`goal add "Finish fast.ai" --by in 12 weeks`, or with a
+leading `/pivot`). A message with buttons gets a number (`#12`) and lists its buttons
+as [1] [2] …: type `2` to press the second button of the LAST message, or `#12 2` to
+press a button of an earlier message. Console-only commands:
 
   /as NAME        speak as another member (not an admin) — try pairing, leaderboards
   /as             back to yourself
   /wait DURATION  let time pass (30m, 2h, 1d, 1w): scheduled posts happen meanwhile
+  /press LABEL    press the button with that label on the latest message showing one
+  /now            the demo clock (kept with the database, so a restart continues from it)
+  /reset          start over with a fresh demo database (asks first)
   /help           this text
   /quit           leave (end of input works too)
 
@@ -27,10 +31,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import text as sql_text
+
+from bot.core.clock import OffsetClock
+from bot.core.clockstate import load_offset, save_offset
 from bot.core.commands import parse_duration
 from bot.core.dispatch import Caller
 from bot.core.errors import InvalidInput
-from bot.core.messages import Button, Reply
+from bot.core.forms import FORM_ACTION
+from bot.core.messages import Button, Reply, TextInput
 from bot.core.outbox import Delivery, DeliveryResult
 
 PLATFORM = "console"
@@ -92,7 +101,7 @@ class ConsoleSender:
 
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
-        self.on_choices: Callable[[list[Choice]], None] | None = None
+        self.on_post: Callable[[str, Reply], None] | None = None
 
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
@@ -106,14 +115,18 @@ class ConsoleSender:
             header = f"thread {target.to}"
         else:
             header = "group: " + ", ".join("@" + u for u in target.to.split(","))
-        text, choices = render(delivery.reply)
-        self.write(f"\n── {header} ──\n{text}\n")
+        if self.on_post is not None:
+            self.on_post(f"\n── {header} ──", delivery.reply)
+        else:
+            text, _ = render(delivery.reply)
+            self.write(f"\n── {header} ──\n{text}\n")
         thread = delivery.reply.extra.get("thread")
         if thread and target.kind == "channel":
             self.write(f"   └─ thread “{thread.get('name', '')}”: {thread.get('text', '')}\n")
-        if choices and self.on_choices is not None:
-            self.on_choices(choices)
         return DeliveryResult(message_id=f"console-{delivery.id}")
+
+
+_PRESS = re.compile(r"^(?:#(\d{1,9})\s+)?(\d{1,9})$")
 
 
 class ConsoleAdapter:
@@ -130,9 +143,14 @@ class ConsoleAdapter:
         self.current = self.admin_name
         self.community_name = app.settings.console.community
         self.sender = ConsoleSender(self._write)
-        self.sender.on_choices = self._offer
-        self.choices: list[Choice] = []
+        self.sender.on_post = self._post
+        # Messages with buttons, numbered as printed (#1, #2, …); `last` is the latest message
+        # printed (None when it had no buttons), so a bare number presses only its buttons.
+        self.messages: dict[int, list[Choice]] = {}
+        self.last: int | None = None
         self.pending_inputs: list[tuple[Choice, list[str]]] = []
+        self.confirming_reset = False
+        self._clock_loaded = False
 
     # --- output -----------------------------------------------------------------------------
 
@@ -140,14 +158,36 @@ class ConsoleAdapter:
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
 
-    def _offer(self, choices: list[Choice]) -> None:
-        self.choices = choices
+    def _number(self, choices: list[Choice]) -> int | None:
+        if not choices:
+            return None
+        number = len(self.messages) + 1
+        self.messages[number] = choices
+        return number
 
-    def _show(self, reply: Reply) -> None:
+    def _post(self, header: str, reply: Reply) -> None:
         text, choices = render(reply)
-        self._write(text)
-        if choices:
-            self.choices = choices
+        number = self._number(choices)
+        self.last = number
+        suffix = f"   · message #{number}" if number is not None else ""
+        self._write(f"{header}\n{text}{suffix}\n")
+
+    def _show(self, reply: Reply, *, after_press: bool = False) -> None:
+        form = next((b for b in reply.buttons if b.modal is not None
+                     and b.modal.submit_action.startswith(FORM_ACTION + ":")), None)
+        if form is not None and form.modal is not None:
+            # A command typed without its inputs: the console asks for them in turn.
+            self._write(f"{reply.text}\n== {form.modal.title} ==")
+            self.pending_inputs.append((Choice(form.label, form.action, button=form), []))
+            self._prompt(form.modal.inputs[0])
+            return
+        text, choices = render(reply)
+        number = self._number(choices)
+        # The plain acknowledgement of a button press leaves the pressed message current,
+        # as a chat app updates the message in place.
+        if number is not None or not after_press:
+            self.last = number
+        self._write(text + (f"   · message #{number}" if number is not None else ""))
 
     # --- input ------------------------------------------------------------------------------
 
@@ -164,17 +204,25 @@ class ConsoleAdapter:
     async def handle_line(self, line: str) -> bool:
         """Process one line. Returns False when the user asked to quit."""
         line = line.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") and not _PRESS.match(line):
             return True
+        await self._load_clock()
         if self.pending_inputs:
             await self._modal_input(line)
+            return True
+        if self.confirming_reset:
+            self.confirming_reset = False
+            if line.lower() in {"yes", "y"}:
+                await self._reset()
+            else:
+                self._write("Nothing was deleted.")
             return True
         if line in {"/quit", "/exit"}:
             return False
         if line == "/help":
             self._write(__doc__.split("\n\n", 1)[1].strip() if __doc__ else "")
             return True
-        if line.startswith("/as"):
+        if line.startswith("/as") and (len(line) == 3 or line[3].isspace()):
             name = line[3:].strip().lstrip("@") or self.admin_name
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", name):
                 self._write("Names are letters, digits, '.', '_' or '-' (up to 32).")
@@ -186,8 +234,20 @@ class ConsoleAdapter:
         if line.startswith("/wait"):
             await self._wait(line[5:].strip())
             return True
-        if line.isdigit():
-            await self._choose(int(line))
+        if line == "/now":
+            self._write(f"It is {self._now_text()} (demo clock).")
+            return True
+        if line == "/reset":
+            self.confirming_reset = True
+            self._write("This deletes every goal, answer, check-in and member of the demo community "
+                        "and sets the clock back to now. Type yes to start over, anything else to keep it.")
+            return True
+        if line.startswith("/press"):
+            await self._press_label(line[6:].strip())
+            return True
+        press = _PRESS.match(line)
+        if press:
+            await self._choose(int(press[1]) if press[1] else None, int(press[2]))
             return True
         text = line.removeprefix("/pivot").removeprefix("/").strip()
         reply = await self.app.dispatcher.run_text(self.caller(), text)
@@ -195,33 +255,108 @@ class ConsoleAdapter:
         await self.flush()
         return True
 
-    async def _choose(self, number: int) -> None:
-        if not 1 <= number <= len(self.choices):
-            self._write("There's no such choice." if self.choices else "Nothing to choose from right now.")
+    async def _choose(self, message: int | None, number: int) -> None:
+        if message is None:
+            if self.last is None:
+                self._write("The last message has no buttons. To press a button of an earlier message, "
+                            "type its number and the button's, like `#3 1`." if self.messages
+                            else "Nothing to choose from right now.")
+                return
+            message = self.last
+        choices = self.messages.get(message)
+        if choices is None:
+            self._write(f"There's no message #{message} with buttons.")
             return
-        choice = self.choices[number - 1]
+        if not 1 <= number <= len(choices):
+            self._write(f"Message #{message} has buttons 1 to {len(choices)}.")
+            return
+        choice = choices[number - 1]
         if choice.button is not None and choice.button.modal is not None:
             modal = choice.button.modal
-            self._write(f"== {modal.title} ==\n{modal.inputs[0].label}:")
+            self._write(f"== {modal.title} ==")
             self.pending_inputs.append((choice, []))
+            self._prompt(modal.inputs[0])
             return
         reply = await self.app.dispatcher.run_action(self.caller(), choice.action, choice.values)
-        self._show(reply)
+        self._show(reply, after_press=True)
         await self.flush()
+
+    def _prompt(self, field: TextInput) -> None:
+        hint = f" ({field.placeholder})" if field.placeholder else ""
+        optional = " — optional, '-' skips" if not field.required else ""
+        self._write(f"{field.label}{hint}{optional}:")
+
+    async def _press_label(self, label: str) -> None:
+        """`/press Done`: the button with that label on the latest message that has one (for
+        scripts, whose posts arrive in an order that depends on the time of day)."""
+        wanted = label.strip().strip('"').casefold()
+        if not wanted:
+            self._write("Say which button, like `/press Done`.")
+            return
+        for message in sorted(self.messages, reverse=True):
+            for index, choice in enumerate(self.messages[message], start=1):
+                if choice.label.casefold() == wanted:
+                    self._write(f"(pressing [{index}] {choice.label} on message #{message})")
+                    await self._choose(message, index)
+                    return
+        self._write(f"No message has a button labelled '{label[:40]}'.")
 
     async def _modal_input(self, line: str) -> None:
         choice, answers = self.pending_inputs[0]
         assert choice.button is not None and choice.button.modal is not None
         modal = choice.button.modal
-        answers.append(line)
+        field = modal.inputs[len(answers)]
+        answers.append("" if line == "-" and not field.required else line)
         if len(answers) < len(modal.inputs):
-            self._write(f"{modal.inputs[len(answers)].label}:")
+            self._prompt(modal.inputs[len(answers)])
             return
         self.pending_inputs.pop(0)
         values = {field.name: answer for field, answer in zip(modal.inputs, answers, strict=True)}
         reply = await self.app.dispatcher.run_action(self.caller(), modal.submit_action, values)
-        self._show(reply)
+        self._show(reply, after_press=True)
         await self.flush()
+
+    # --- the demo clock ---------------------------------------------------------------------
+
+    def _now_text(self) -> str:
+        now = self.app.clock.now()
+        return f"{now:%a %Y-%m-%d %H:%M} UTC"
+
+    async def _load_clock(self) -> None:
+        """An `OffsetClock` (the console's) continues from the offset stored with the database."""
+        if self._clock_loaded:
+            return
+        self._clock_loaded = True
+        if not isinstance(self.app.clock, OffsetClock):
+            return
+        async with self.app.session_factory() as session:
+            self.app.clock.offset = await load_offset(session)
+
+    async def _save_clock(self) -> None:
+        if isinstance(self.app.clock, OffsetClock):
+            async with self.app.session_factory() as session:
+                await save_offset(session, self.app.clock.offset)
+                await session.commit()
+
+    async def _reset(self) -> None:
+        from bot.core.db import Base
+
+        tables = list(reversed(Base.metadata.sorted_tables))
+        async with self.app.session_factory() as session:
+            if session.bind.dialect.name == "postgresql":
+                # Numbers restart too, so a replayed tour meets the same ids.
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                await session.execute(sql_text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await session.execute(table.delete())
+            await session.commit()
+        if isinstance(self.app.clock, OffsetClock):
+            self.app.clock.offset = timedelta()
+        self.messages.clear()
+        self.last = None
+        self.current = self.admin_name
+        self._write(f"Started over: an empty demo community, and it is {self._now_text()}.")
 
     async def _wait(self, text: str) -> None:
         try:
@@ -234,15 +369,18 @@ class ConsoleAdapter:
             self._write("/wait only works in the console.")
             return
         # Walk in steps so each scheduled post happens at (about) its own time.
-        remaining = delta
+        remaining, since_saved = delta, timedelta()
         while remaining > timedelta(0):
             move = min(WAIT_STEP, remaining)
             advance(move)
             remaining -= move
+            since_saved += move
+            if since_saved >= timedelta(hours=1) or remaining <= timedelta(0):
+                await self._save_clock()  # hourly: a crash mid-wait loses at most an hour
+                since_saved = timedelta()
             await self.app.scheduler.run_all()
             await self.flush()
-        now = self.app.clock.now().astimezone()
-        self._write(f"(time passes… it is now {now:%a %Y-%m-%d %H:%M %Z})")
+        self._write(f"(time passes… it is now {self._now_text()})")
 
     async def flush(self) -> None:
         """Deliver everything due now, so output follows the command that caused it."""
@@ -252,21 +390,31 @@ class ConsoleAdapter:
     # --- Adapter protocol -------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.run(sys.stdin)
+        stdin = sys.stdin
+        if hasattr(stdin, "reconfigure"):
+            stdin.reconfigure(errors="replace")  # invalid UTF-8 becomes U+FFFD, never a traceback
+        await self.run(stdin)
 
     async def run(self, stream: TextIO) -> None:
         interactive = stream.isatty()
+        await self._load_clock()
         if interactive:
+            _enable_line_editing()
             self._write(
                 f"Pivot console — you are {self.admin_name}, admin of '{self.community_name}'. "
+                f"It is {self._now_text()}. "
                 "Type `help` for commands, /help for console tricks, /quit to leave."
             )
         loop = asyncio.get_running_loop()
         while True:
             if interactive:
-                self.out.write("> ")
-                self.out.flush()
-            line = await loop.run_in_executor(None, stream.readline)
+                try:
+                    line = await loop.run_in_executor(None, input, "> ")
+                except EOFError:
+                    break
+                line += "\n"
+            else:
+                line = await loop.run_in_executor(None, stream.readline)
             if not line:
                 break
             if not interactive and line.strip():
@@ -277,3 +425,26 @@ class ConsoleAdapter:
 
     async def close(self) -> None:
         return None
+
+
+def _enable_line_editing() -> None:
+    """Arrow keys and history through the standard library's readline, where it exists."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input still works
+        return
+    history = Path.home() / ".pivot_console_history"
+    try:
+        readline.read_history_file(history)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+    import atexit
+
+    def save() -> None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+    atexit.register(save)

@@ -16,6 +16,7 @@ derived, and invalid input never reaches a handler.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ class Param:
     max_length: int = 200
     greedy: bool = False
     autocomplete: Autocomplete | None = None
+    percent: bool = False
 
     # Constructors, one per kind, so declarations read like a form.
     @classmethod
@@ -98,9 +100,11 @@ class Param:
     @classmethod
     def integer(cls, name: str, help: str, *, required: bool = True, min_value: int | None = None,
                 max_value: int | None = None, autocomplete: Autocomplete | None = None,
-                positional: bool | None = None) -> Param:
+                positional: bool | None = None, percent: bool = False) -> Param:
+        """`percent=True`: a percentage, typed `50` or `50%`."""
         return cls(name, Kind.INTEGER, help, required=required, min_value=min_value,
-                   max_value=max_value, autocomplete=autocomplete, positional=positional)
+                   max_value=max_value, autocomplete=autocomplete, positional=positional,
+                   percent=percent)
 
     @classmethod
     def number(cls, name: str, help: str, *, required: bool = True, min_value: float | None = None,
@@ -197,6 +201,9 @@ class Command:
     admin: bool = False
     slow: bool = False
     ephemeral: bool = False
+    # Offer a form when run with no input at all, even though nothing is required (Discord,
+    # which enforces required options itself, shows it for commands with several options).
+    form: bool = False
 
     @property
     def name(self) -> str:
@@ -262,13 +269,14 @@ class CommandGroup:
         self.actions: dict[str, Action] = {}
 
     def command(self, sub: str, help: str, *params: Param, admin: bool = False,
-                slow: bool = False, ephemeral: bool = False) -> Callable[[Handler], Handler]:
+                slow: bool = False, ephemeral: bool = False, form: bool = False
+                ) -> Callable[[Handler], Handler]:
         path = (self.name, *sub.split())
 
         def register(handler: Handler) -> Handler:
             self.commands.append(Command(self.name, path, help, tuple(params), handler,
                                          admin=admin or self.name == "admin", slow=slow,
-                                         ephemeral=ephemeral))
+                                         ephemeral=ephemeral, form=form))
             return handler
 
         return register
@@ -350,6 +358,10 @@ class Registry:
         for param in command.params:
             label = param.metavar if param.is_positional else f"--{param.option_name}"
             extra = "" if param.required else " (optional)"
+            if param.kind is Kind.DATE:
+                extra += " — YYYY-MM-DD, today, tomorrow, fri, next friday, in 3 days, in 2 weeks"
+            elif param.percent:
+                extra += " — 50 or 50%"
             lines.append(f"  {label}: {param.help}{extra}")
         if command.admin:
             lines.append("Only community admins can run this.")
@@ -379,9 +391,9 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
     if isinstance(raw, MemberRef | ChannelRef):
         return raw
     if param.kind is Kind.MEMBER:
-        return parse_member(str(raw))
+        return parse_member(clean_text(str(raw), label=label, max_length=200))
     if param.kind is Kind.CHANNEL:
-        return parse_channel(str(raw), label)
+        return parse_channel(clean_text(str(raw), label=label, max_length=200), label)
     text = raw if isinstance(raw, str) else str(raw)
     text = clean_text(text, label=label, max_length=param.max_length if param.kind is Kind.TEXT else 200)
     if param.kind is Kind.TEXT:
@@ -389,8 +401,11 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
             raise InvalidInput(f"{label} can't be empty.")
         return text
     if param.kind is Kind.INTEGER:
+        if param.percent:
+            text = text.removesuffix("%").strip()
         if isinstance(raw, bool) or not re.fullmatch(r"[-+]?#?\d{1,12}", text):
-            raise InvalidInput(f"{label} must be a whole number, not '{_short(text)}'.")
+            what = "a whole percentage like 50 or 50%" if param.percent else "a whole number"
+            raise InvalidInput(f"{label} must be {what}, not '{_short(text)}'.")
         value = int(text.replace("#", ""))
         _check_range(param, value, label)
         return value
@@ -413,8 +428,18 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
         for choice in param.choices:
             if choice.lower() == text.lower():
                 return choice
-        raise InvalidInput(f"{label} must be one of {', '.join(param.choices)} — not '{_short(text)}'.")
+        weekday = weekday_index(text)
+        if weekday is not None and WEEKDAY_NAMES[weekday][:3] in param.choices:
+            return WEEKDAY_NAMES[weekday][:3]
+        raise InvalidInput(f"{label} must be one of {', '.join(param.choices)} — not '{_short(text)}'."
+                           + nearest(text, param.choices, lead=" Did you mean {}?"))
     raise AssertionError(param.kind)
+
+
+def nearest(word: str, candidates: Iterable[str], *, lead: str = " (did you mean {}?)") -> str:
+    """` (did you mean x?)` for the closest candidate by edit similarity, or ''."""
+    found = difflib.get_close_matches(word.lower(), list(candidates), n=1, cutoff=0.6)
+    return lead.format(found[0]) if found else ""
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -428,14 +453,85 @@ def _check_range(param: Param, value: float, label: str) -> None:
         raise InvalidInput(f"{label} must be at most {param.max_value:g}.")
 
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# How far ahead a date may lie: a goal or a pause years away is a typo, not a plan.
+MAX_YEARS_AHEAD = 5
+_IN_RE = re.compile(r"^in\s+(\d{1,4}|a|an|one)\s+(days?|weeks?|months?)$")
+DATE_FORMS = "a date like YYYY-MM-DD, today, tomorrow, fri, next friday, in 3 days or in 2 weeks"
+
+
+def weekday_index(text: str) -> int | None:
+    """0–6 for `fri`, `Friday`, `next friday`, `this fri`; None for anything else."""
+    word = text.strip().lower()
+    for lead in ("next ", "this ", "on "):
+        word = word.removeprefix(lead)
+    word = word.strip().rstrip(".")
+    if len(word) < 3:
+        return None
+    for index, name in enumerate(WEEKDAY_NAMES):
+        if name.startswith(word) or word in {name[:3] + "s", name + "s"}:
+            return index
+    if word in {"tues", "thur", "thurs"}:
+        return 1 if word == "tues" else 3
+    return None
+
+
+def example_date(today: date | None, days: int = 30) -> str:
+    """A date example that lies in the future of the community's today."""
+    return (today + timedelta(days=days)).isoformat() if today is not None else "YYYY-MM-DD"
+
+
 def parse_date(text: str, label: str = "date", *, today: date | None = None) -> date:
-    lowered = text.lower()
-    if today is not None and lowered in {"today", "tomorrow"}:
-        return today + timedelta(days=1 if lowered == "tomorrow" else 0)
+    """The one date parser: ISO dates, `today`, `tomorrow`, weekday names (`fri`, `friday`,
+    `next friday`: the coming one after today), `in 3 days`, `in 2 weeks`, `in 1 month`.
+    Relative forms need `today` (the community's); a date over 5 years ahead is refused."""
+    lowered = " ".join(text.lower().split())
+    value: date | None = None
+    if today is not None:
+        if lowered in {"today", "tonight"}:
+            value = today
+        elif lowered == "tomorrow":
+            value = today + timedelta(days=1)
+        elif (weekday := weekday_index(lowered)) is not None:
+            value = today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+        elif match := _IN_RE.fullmatch(lowered):
+            amount = 1 if match[1] in {"a", "an", "one"} else int(match[1])
+            unit = match[2][0]
+            if unit == "m":
+                month = today.month - 1 + amount
+                year, month = today.year + month // 12, month % 12 + 1
+                if year > today.year + MAX_YEARS_AHEAD:
+                    value = date(today.year + MAX_YEARS_AHEAD + 1, 1, 1)
+                else:
+                    day = min(today.day, _days_in_month(year, month))
+                    value = date(year, month, day)
+            else:
+                days = amount * (7 if unit == "w" else 1)
+                value = today + timedelta(days=min(days, 366 * (MAX_YEARS_AHEAD + 1)))
+    if value is None:
+        try:
+            value = date.fromisoformat(lowered)
+        except ValueError:
+            raise InvalidInput(f"{label} must be {DATE_FORMS.replace('YYYY-MM-DD', example_date(today))}"
+                               f" — not '{_short(text)}'.") from None
+    if today is not None:
+        limit = _years_after(today, MAX_YEARS_AHEAD)
+        if value > limit:
+            raise InvalidInput(f"{label} is too far ahead: pick a date up to {limit.isoformat()} "
+                               f"({MAX_YEARS_AHEAD} years from today).")
+    return value
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+def _years_after(day: date, years: int) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{label} must be a date like 2027-03-01, not '{_short(text)}'.") from None
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def parse_time(text: str, label: str = "time") -> time:
@@ -521,6 +617,18 @@ class HelpRequest:
 
 
 @dataclass(frozen=True)
+class FormRequest:
+    """A command typed without its required inputs: ask for them in a form instead of refusing."""
+
+    command: Command
+
+
+def wants_form(command: Command) -> bool:
+    """Typed bare, this command opens a form: it needs input, or declares `form=True`."""
+    return command.form or any(p.required and p.kind is not Kind.FLAG for p in command.params)
+
+
+@dataclass(frozen=True)
 class Call:
     command: Command
     args: dict[str, Any]
@@ -559,7 +667,8 @@ def tokenize(text: str) -> list[str]:
 _HELP_WORDS = {"help", "--help", "-h"}
 
 
-def parse_text(registry: Registry, text: str, *, prefix: str = "") -> Call | HelpRequest:
+def parse_text(registry: Registry, text: str, *, prefix: str = ""
+               ) -> Call | HelpRequest | FormRequest:
     """Parse `<group> <sub> [positionals] [--option value]` into a Call, or a HelpRequest."""
     tokens = tokenize(text)
     if not tokens or tokens[0].lower() in _HELP_WORDS:
@@ -568,18 +677,22 @@ def parse_text(registry: Registry, text: str, *, prefix: str = "") -> Call | Hel
         return HelpRequest(registry.overview(prefix))
     group = registry.groups.get(tokens[0].lower())
     if group is None:
-        raise UsageError(f"There's no command '{_short(tokens[0])}'. Try `{prefix}help`.")
+        hint = nearest(tokens[0], registry.groups, lead=" Did you mean `" + prefix + "{}`?")
+        raise UsageError(f"There's no command '{_short(tokens[0])}'.{hint or f' Try `{prefix}help`.'}")
     if len(tokens) > 1 and tokens[1].lower() in _HELP_WORDS:
         return HelpRequest(registry.group_help(group, prefix))
     command, rest = _match_command(group, tokens[1:])
     if command is None:
         if not rest:
             return HelpRequest(registry.group_help(group, prefix))
-        known = ", ".join(sorted({c.path[1] for c in group.commands}))
-        raise UsageError(f"'{group.name}' has no '{_short(rest[0])}' command. It has: {known}.",
+        subs = sorted({c.path[1] for c in group.commands})
+        hint = nearest(rest[0], subs, lead=f" Did you mean `{prefix}{group.name} " + "{}`?")
+        raise UsageError(f"'{group.name}' has no '{_short(rest[0])}' command.{hint} It has: {', '.join(subs)}.",
                          f"{prefix}{group.name} help")
     if any(t.lower() in _HELP_WORDS for t in rest[:1]) or "--help" in rest:
         return HelpRequest(registry.command_help(command, prefix))
+    if not rest and wants_form(command):
+        return FormRequest(command)
     return Call(command, _bind(command, rest, prefix))
 
 
@@ -613,11 +726,20 @@ def _bind(command: Command, tokens: list[str], prefix: str) -> dict[str, Any]:
             name, _, inline = token[2:].partition("=")
             param = options.get(name) or options.get(name.replace("-", "_"))
             if param is None:
-                raise UsageError(f"Unknown option --{_short(name)}.", usage)
+                names = sorted({p.option_name for p in command.params if not p.is_positional})
+                hint = nearest(name, names, lead=" Did you mean --{}?")
+                if not hint:
+                    hint = f" Options: {', '.join('--' + n for n in names)}." if names else " It takes no options."
+                raise UsageError(f"Unknown option --{_short(name)}.{hint}", usage)
             if param.name in values:
                 raise UsageError(f"--{param.option_name} is given twice.", usage)
             if param.kind is Kind.FLAG:
                 values[param.name] = inline or "true"
+            elif param.kind is Kind.DATE and not inline and i + 1 < len(tokens):
+                # `--by next friday`, `--until in 2 weeks`: a relative date may take a few words.
+                words = _date_words(tokens[i + 1 :])
+                values[param.name] = " ".join(tokens[i + 1 : i + 1 + words])
+                i += words
             elif inline:
                 values[param.name] = inline
             else:
@@ -633,6 +755,9 @@ def _bind(command: Command, tokens: list[str], prefix: str) -> dict[str, Any]:
             if param.required:
                 raise UsageError(f"Missing {param.metavar} ({param.help.lower()}).", usage)
             break
+        if (param.kind is Kind.CHOICE and len(loose) > 1 and loose[0].lower() in {"next", "every", "on"}
+                and weekday_index(loose[1]) is not None):
+            loose = [loose[0] + " " + loose[1], *loose[2:]]
         if param.greedy or index == len(positionals) - 1 and param.kind is Kind.TEXT:
             values[param.name] = " ".join(loose)
             loose = []
@@ -644,6 +769,16 @@ def _bind(command: Command, tokens: list[str], prefix: str) -> dict[str, Any]:
         if param.required and param.name not in values:
             raise UsageError(f"Missing --{param.option_name}.", usage)
     return values
+
+
+def _date_words(tokens: list[str]) -> int:
+    """How many tokens a date value spans: `in 3 days` 3, `next friday` 2, else 1."""
+    first = tokens[0].lower()
+    if first == "in" and len(tokens) >= 3 and _IN_RE.fullmatch(" ".join(tokens[:3]).lower()):
+        return 3
+    if first in {"next", "this", "on"} and len(tokens) >= 2 and weekday_index(tokens[1]) is not None:
+        return 2
+    return 1
 
 
 def _looks_negative(token: str) -> bool:

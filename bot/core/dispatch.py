@@ -26,6 +26,7 @@ from bot.core.commands import (
     Call,
     Choice,
     Command,
+    FormRequest,
     HelpRequest,
     Kind,
     MemberRef,
@@ -38,6 +39,7 @@ from bot.core.commands import (
 )
 from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotAllowed, NotFound, PivotError
+from bot.core.forms import form_params, form_reply, parse_submit
 from bot.core.logcontext import log_context
 from bot.core.messages import Reply, error_reply
 from bot.core.metrics import COMMAND_SECONDS, timed
@@ -88,12 +90,18 @@ class Dispatcher:
             return error_reply(str(exc), exc.usage)
         if isinstance(parsed, HelpRequest):
             return Reply(text=parsed.text, ephemeral=True)
+        if isinstance(parsed, FormRequest):
+            return form_reply(parsed.command, caller.user_id, prefix)
         assert isinstance(parsed, Call)
         return await self.run_command(caller, parsed.command, parsed.args, prefix=prefix)
 
     async def run_command(self, caller: Caller, command: Command, raw: Mapping[str, Any],
-                          *, prefix: str = "") -> Reply:
+                          *, prefix: str = "", from_form: bool = False) -> Reply:
         """Discord (typed options) and the text path after parsing."""
+        if command.form and not from_form and not any(v is not None and v is not False for v in raw.values()):
+            # Discord: a form command run with no options at all (its options are all optional
+            # there, so the form can ask for the required ones).
+            return form_reply(command, caller.user_id, prefix)
 
         async def call(ctx: Context) -> Reply:
             if command.admin and not ctx.is_admin:
@@ -110,6 +118,9 @@ class Dispatcher:
     async def run_action(self, caller: Caller, action: str, values: Mapping[str, str] | None = None,
                          *, prefix: str = "") -> Reply:
         """A button click, a select choice or a modal submit."""
+        form = parse_submit(action)
+        if form is not None:
+            return await self._submit_form(caller, *form, values or {}, prefix=prefix)
         async def call(ctx: Context) -> Reply:
             spec, args = self.registry.action_for(action)
             if spec.admin and not ctx.is_admin:
@@ -124,6 +135,19 @@ class Dispatcher:
         name = "button " + action.split(":", 1)[0]
         with timed(COMMAND_SECONDS, name), log_context(command=name):
             return await self._unit_of_work(caller, call, prefix=prefix)
+
+    async def _submit_form(self, caller: Caller, name: str, owner: str, values: Mapping[str, str],
+                           *, prefix: str) -> Reply:
+        """A form opened by a bare command: run the command with what was typed in it."""
+        if owner != caller.user_id:
+            return error_reply(NOT_YOURS)
+        try:
+            command = self.registry.get(name)
+        except KeyError:
+            return error_reply("That form no longer does anything.")
+        fields = {p.name for p in form_params(command)}
+        raw = {key: value for key, value in values.items() if key in fields and str(value).strip()}
+        return await self.run_command(caller, command, raw, prefix=prefix, from_form=True)
 
     async def autocomplete(self, caller: Caller, command: Command, param_name: str,
                            partial: str) -> list[Choice]:

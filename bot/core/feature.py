@@ -11,6 +11,7 @@ from bot.core.scheduler import Tick
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.core.clock import Clock
     from bot.core.context import Context
     from bot.core.messages import Field
 
@@ -27,3 +28,6 @@ class Feature:
     # Builds this feature's integration client from settings (None when not configured);
     # handlers and ticks find it in `ctx.resources[name]`.
     resource: Callable[[Settings], object | None] | None = None
+    # The console demo's stand-in when `resource` gives None (no credentials): sample data
+    # that works offline. Production never uses it.
+    demo_resource: Callable[[Settings, Clock], object | None] | None = None

@@ -45,3 +45,8 @@ def clean_name(text: str, *, max_length: int = 100) -> str:
     """A display or community name from a platform: cleaned, one line, cut to fit (never refused)."""
     cleaned = " ".join(_STRIP_RE.sub("", unicodedata.normalize("NFC", text.replace("\x00", ""))).split())
     return cleaned[:max_length]
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """`1 day`, `3 days`, `1 entry`/`2 entries` (pass `many` for irregular words)."""
+    return f"{count} {singular if count == 1 else many or singular + 's'}"

@@ -26,6 +26,7 @@ def load_all() -> list[Feature]:
 
 def import_models() -> None:
     """Import every feature's tables so Base.metadata knows them (Alembic, tests)."""
+    import bot.core.clockstate  # noqa: F401
     import bot.core.numbers  # noqa: F401
     import bot.core.outbox  # noqa: F401
     import bot.core.tenancy  # noqa: F401

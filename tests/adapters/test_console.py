@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_piped_session_through_the_cli(database_url: str, tmp_path: Path) -> None:
     """`python -m bot` with no tokens opens the console; a scripted session walks the core loop."""
     script = "\n".join([
-        'goal add "Finish the fast.ai course part 1" --by 2099-03-01 --step basics',
+        'goal add "Finish the fast.ai course part 1" --by 2029-03-01 --step basics',
         "goal list",
         'goal progress 1 40 --note "lesson 3 done"',
         "roadmap check basics-1",
@@ -102,6 +102,6 @@ async def test_wait_moves_time(console: ConsoleHarness, clock) -> None:
 
 async def test_unknown_command_changes_nothing(console: ConsoleHarness, app) -> None:
     out = await console.say("gaol add typo")
-    assert "There's no command 'gaol'. Try `help`." in out
+    assert "There's no command 'gaol'. Did you mean `goal`?" in out
     async with app.session_factory() as session:
         assert (await session.execute(select(func.count()).select_from(Goal))).scalar_one() == 0

@@ -76,7 +76,7 @@ def test_help_everywhere(text: str) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("nope", "There's no command 'nope'"),
     ("demo zap", "'demo' has no 'zap' command. It has: add, set, show."),
-    ("demo add", "Missing TEXT"),
+    ("demo add x --by", "--by needs a value"),
     ("demo add x --by", "--by needs a value"),
     ("demo add x --by 1 --by 2", "--by is given twice"),
     ("demo add x --zz 1", "Unknown option --zz"),

@@ -53,11 +53,11 @@ _KIND_TYPES = {
 }
 # Discord has no date or time picker: say the format in the description.
 _HINTS = {
-    Kind.DATE: "YYYY-MM-DD",
+    Kind.DATE: "YYYY-MM-DD, tomorrow, fri, in 2 weeks",
     Kind.TIME: "HH:MM, 24-hour",
     Kind.DURATION: "like 30m, 2h, 3d, 2w",
 }
-_LENGTHS = {Kind.DATE: 10, Kind.TIME: 5, Kind.DURATION: 16, Kind.TIMEZONE: 64}
+_LENGTHS = {Kind.DATE: 24, Kind.TIME: 5, Kind.DURATION: 16, Kind.TIMEZONE: 64}
 
 
 def describe(text: str, fallback: str) -> str:
@@ -118,7 +118,12 @@ def option_payload(param: Param) -> dict[str, Any]:
 
 def _options(command: Command) -> list[dict[str, Any]]:
     params = sorted(command.params, key=lambda p: not p.required)  # stable: required first
-    return [option_payload(p) for p in params]
+    options = [option_payload(p) for p in params]
+    if command.form:
+        # Run with no options, a form command offers its form (which asks for the required ones).
+        for option in options:
+            option["required"] = False
+    return options
 
 
 def build_payload(registry: Registry) -> list[dict[str, Any]]:

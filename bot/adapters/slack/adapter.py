@@ -60,6 +60,7 @@ from bot.adapters.slack.sender import NotInstalled, SlackSender
 from bot.config import ConfigError
 from bot.core.db import make_engine
 from bot.core.dispatch import Caller
+from bot.core.forms import FORM_ACTION
 from bot.core.messages import Reply, error_reply
 from bot.core.outbox import community_removed
 
@@ -555,6 +556,21 @@ class SlackAdapter:
         )
         text = render.unescape(body.get("text", ""))
         reply = await self.app.dispatcher.run_text(caller, text, prefix=self.prefix)
+        form = next((b.modal for b in reply.buttons if b.modal is not None
+                     and b.modal.submit_action.startswith(FORM_ACTION + ":")), None)
+        if form is not None and body.get("trigger_id"):
+            # A command typed without its inputs: open its form at once (the button stays as
+            # the fallback when the trigger has expired).
+            metadata = {"action": form.submit_action, "response_url": body.get("response_url"),
+                        "channel": body.get("channel_id")}
+            try:
+                await self.client.views_open(
+                    trigger_id=body["trigger_id"],
+                    view=render.modal_view(render.modal_json(form), metadata),
+                )
+                return
+            except SlackApiError as exc:
+                log.warning("Slack: could not open a form: %s", exc.response.get("error"))
         await self._answer(
             team,
             reply,

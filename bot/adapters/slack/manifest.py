@@ -77,7 +77,7 @@ def manifest(
     command: dict[str, Any] = {
         "command": slack.command,
         "description": "Goals, roadmap, daily challenges and study buddies",
-        "usage_hint": 'help | goal add "Finish fast.ai part 1" --by 2027-03-01',
+        "usage_hint": 'help | goal add "Finish fast.ai part 1" --by in 12 weeks',
         "should_escape": True,  # mentions arrive as <@U…|name>, ids we can trust
     }
     interactivity: dict[str, Any] = {"is_enabled": True}

@@ -220,14 +220,14 @@ def button_value(button: Button) -> str:
     if button.modal is None:
         return button.action
     value = json.dumps(
-        {"action": button.action, "modal": _modal_json(button.modal)}, separators=(",", ":")
+        {"action": button.action, "modal": modal_json(button.modal)}, separators=(",", ":")
     )
     if len(value) > BUTTON_VALUE:
         raise ValueError(f"form too large to carry on a Slack button: {button.action}")
     return value
 
 
-def _modal_json(modal: Modal) -> dict[str, Any]:
+def modal_json(modal: Modal) -> dict[str, Any]:
     return {
         "title": modal.title,
         "submit_action": modal.submit_action,

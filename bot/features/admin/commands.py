@@ -72,7 +72,16 @@ async def set_channel(ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
                                          channel_id=channel.id, channel_name=channel.name))
     else:
         row.channel_id, row.channel_name = channel.id, channel.name
-    return Reply(text=f"{purpose.capitalize()} posts will go to <#{channel.id}>.")
+    return Reply(text=f"{PURPOSE_LABELS.get(purpose, purpose.capitalize())} will go to <#{channel.id}>.")
+
+
+PURPOSE_LABELS = {
+    "challenge": "Daily challenges",
+    "checkins": "Check-in digests and blockers",
+    "kaggle": "Kaggle updates",
+    "buddies": "Study-buddy intros and follow-ups",
+    "showcase": "Showcase posts",
+}
 
 
 @admin.command("set timezone", "The community's time zone (IANA name)",

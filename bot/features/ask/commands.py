@@ -7,6 +7,7 @@ from bot.core.context import Context
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Button, Field, Modal, Reply, Select, SelectOption, TextInput, mention
 from bot.core.tenancy import Member
+from bot.core.text import plural
 from bot.features.ask import service
 from bot.features.ask.models import Question
 from bot.features.ask.routing import explain
@@ -352,7 +353,7 @@ async def leaderboard(ctx: Context, week: bool, month: bool, all: bool) -> Reply
     days = None if all else 30 if month else 7
     since = None if days is None else ctx.now() - timedelta(days=days)
     rows = await service.leaderboard(ctx.session, ctx.community.id, since=since)
-    period = "all time" if days is None else f"last {days} days"
+    period = "all time" if days is None else f"last {plural(days, 'day')}"
     if not rows:
         return Reply(title=f"Helpers — {period}", text="No kudos yet. Answer a question to be the first!")
     medals = ["🥇", "🥈", "🥉"]

@@ -98,7 +98,7 @@ def describe_profile(profile: BuddyProfile, today: date) -> tuple[Field, ...]:
 
 
 @buddy.command(
-    "join", "Opt in to study-buddy rounds with your profile", *PROFILE_PARAMS, ephemeral=True
+    "join", "Opt in to study-buddy rounds with your profile", *PROFILE_PARAMS, ephemeral=True, form=True
 )
 async def join(
     ctx: Context,

@@ -168,7 +168,7 @@ async def practice_button(ctx: Context, req: ActionRequest) -> Reply:
 
 @challenge.command(
     "practice",
-    "An ungraded question near your level, any time",
+    "A practice question near your level, any time (moves your topic rating, not the leaderboard)",
     Param.choice("topic", "Topic to practise", tuple(TOPICS), required=False),
     Param.integer(
         "difficulty",
@@ -297,9 +297,15 @@ async def leaderboard(ctx: Context, week: bool, month: bool, all: bool) -> Reply
 
 
 @admin_challenge.command(
-    "challenge post-now", "Post today's challenge now instead of at challenge time", ephemeral=True
+    "challenge post-now", "Post today's challenge now instead of at challenge time",
+    Param.text("id", "Post this item (an id as `admin challenge preview` shows) instead of the "
+               "day's pick", required=False, positional=True),
+    ephemeral=True,
 )
-async def post_now(ctx: Context) -> Reply:
+async def post_now(ctx: Context, id: str | None = None) -> Reply:
+    item_id = id.strip() if id else None
+    if item_id is not None and default_catalogue().item(item_id) is None:
+        raise NotFound(f"There's no challenge '{item_id}'.")
     channel = await channel_for(ctx.session, ctx.community.id, "challenge")
     if channel is None:
         raise InvalidInput(NO_CHANNEL.format(p=ctx.prefix))
@@ -316,7 +322,8 @@ async def post_now(ctx: Context) -> Reply:
         )
     if existing is not None:
         await service.unskip_day(ctx.session, ctx.community.id, day)
-    post = await service.publish(ctx.session, ctx.community, day, now=ctx.now(), prefix=ctx.prefix)
+    post = await service.publish(ctx.session, ctx.community, day, now=ctx.now(), prefix=ctx.prefix,
+                                 item_id=item_id)
     if post is None:
         raise InvalidInput("Today's challenge was posted a moment ago.")
     return Reply(text=f"Today's challenge (`{post.item_id}`) is on its way to <#{channel}>.")
@@ -392,7 +399,11 @@ async def set_reveal(ctx: Context, when: str) -> Reply:
     if when.strip().lower() in {"next", "next-post", "off"}:
         await service.set_reveal_time(ctx.session, ctx.community.id, None)
         return Reply(text="Answers will be revealed when the next challenge is posted.")
-    at = parse_time(when.strip(), "when")
+    try:
+        at = parse_time(when.strip(), "when")
+    except InvalidInput:
+        raise InvalidInput(f"Reveal answers `next` (with the next challenge) or at a 24-hour time like "
+                           f"18:00 — not '{when.strip()[:40]}'.") from None
     await service.set_reveal_time(ctx.session, ctx.community.id, at)
     return Reply(
         text=f"Answers will be revealed at {at:%H:%M} {ctx.community.timezone} "

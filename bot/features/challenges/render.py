@@ -41,6 +41,9 @@ def answer_hint(item: ChallengeItem, prefix: str, *, practice: bool = False) -> 
     if item.kind == "choice":
         return f"Press a button, or type `{prefix}challenge answer LETTER{flag}`."
     if item.kind == "numeric":
+        fmt = (item.format or "").lower()
+        if "whole" in fmt or "integer" in fmt:
+            return f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}, like 42."
         return (
             f"Answer with `{prefix}challenge answer VALUE{flag}` — {item.format}. "
             "0.25, .25, 1/4, 25% and 2.5e-1 all work."
@@ -113,7 +116,7 @@ def practice_post(item: ChallengeItem, practice_id: int, *, prefix: str, rating_
         text=prompt_text(item),
         fields=_meta(item),
         buttons=answer_buttons(item, "challenge.practice", practice_id),
-        footer=f"{answer_hint(item, prefix, practice=True)} Ungraded — {rating_note}",
+        footer=f"{answer_hint(item, prefix, practice=True)} Practice stays off the leaderboard but moves your topic rating: {rating_note}",
         ephemeral=True,
     )
 

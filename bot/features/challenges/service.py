@@ -266,6 +266,7 @@ async def publish(
     now: datetime,
     prefix: str,
     catalogue: Catalogue | None = None,
+    item_id: str | None = None,
 ) -> ChallengePost | None:
     """Post community's challenge for local `day`; None when that day already has a post (or a skip).
 
@@ -276,7 +277,8 @@ async def publish(
     if channel is None:
         return None
     cfg = await config(session, community.id)
-    item = await choose(session, community.id, day, cfg, catalogue)
+    chosen = (catalogue or default_catalogue()).item(item_id) if item_id else None
+    item = chosen or await choose(session, community.id, day, cfg, catalogue)
     values = {
         "community_id": community.id,
         "local_date": day,

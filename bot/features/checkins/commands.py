@@ -54,6 +54,7 @@ def _sharing(schedule: CheckinSchedule, prefix: str) -> str:
     Param.choice("day", "Day of the week, for weekly check-ins", WEEKDAYS, required=False),
     Param.timezone("tz", "IANA time zone (default: yours, else the community's)", required=False),
     ephemeral=True,
+    form=True,
 )
 async def schedule(
     ctx: Context, frequency: str, time: time, day: str | None, tz: str | None
@@ -132,7 +133,8 @@ async def show(ctx: Context) -> Reply:
         Field("Status", state, inline=True),
         Field("Next check-in", _when(row.next_due_at, row.timezone), inline=True),
         Field("Streak", f"{row.current_streak} (best {row.best_streak})", inline=True),
-        Field("Sharing", _sharing(row, ctx.prefix)),
+        Field("Sharing", _sharing(row, ctx.prefix).replace("Sharing is **on**", "**On**")
+              .replace("Sharing is **off**", "**Off**")),
     ]
     return Reply(title="Your check-ins", fields=tuple(fields), footer=RULES, ephemeral=True)
 

@@ -114,9 +114,11 @@ async def _excuse_open_period(session: AsyncSession, schedule: CheckinSchedule) 
 async def pause(
     session: AsyncSession, member: Member, *, days: int | None, until: date | None, now: datetime
 ) -> CheckinSchedule:
-    if (days is None) == (until is None):
-        raise InvalidInput("Say how long: `--days 7` or `--until 2026-04-01` (one of them).")
     schedule = await require_schedule(session, member)
+    if (days is None) == (until is None):
+        example = (local_date(now, schedule.timezone) + timedelta(days=7)).isoformat()
+        raise InvalidInput(f"Say how long: `--days 7` or `--until {example}` (one of them). "
+                           "`--until friday` and `--until in 2 weeks` work too.")
     if not schedule.active:
         raise InvalidInput("Your check-ins are off; `checkin schedule …` turns them on again.")
     today = local_date(now, schedule.timezone)

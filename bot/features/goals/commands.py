@@ -6,6 +6,7 @@ from bot.core.commands import Choice, CommandGroup, Param
 from bot.core.context import Context
 from bot.core.messages import Reply, bar
 from bot.core.tenancy import Member
+from bot.core.text import plural
 from bot.features.goals import service
 from bot.features.goals.models import Goal
 from bot.features.roadmap.milestones import STEP_TITLES, STEPS
@@ -31,7 +32,8 @@ def describe(goal: Goal, today: date) -> str:
     details = [status]
     if goal.due is not None and goal.status == "active":
         days = (goal.due - today).days
-        when = "today" if days == 0 else f"in {days} days" if days > 0 else f"{-days} days overdue"
+        when = ("today" if days == 0 else "tomorrow" if days == 1 else f"in {plural(days, 'day')}"
+                if days > 0 else f"{plural(-days, 'day')} overdue")
         details.append(f"by {goal.due.isoformat()} ({when})")
     if goal.step:
         details.append(STEP_TITLES[goal.step])
@@ -69,8 +71,17 @@ async def list_goals(ctx: Context, member: Member | None, all: bool) -> Reply:
     goals = await service.goals_of(ctx.session, owner, ctx.member, include_closed=all)
     whose = "Your goals" if owner.id == ctx.member.id else f"{owner.display_name}'s goals"
     if not goals:
-        hint = (f"Add one with `{ctx.prefix}goal add \"Finish the fast.ai course\" --by 2027-03-01`."
-                if owner.id == ctx.member.id else "Nothing public yet.")
+        mine = owner.id == ctx.member.id
+        closed = [] if all else await service.goals_of(ctx.session, owner, ctx.member, include_closed=True)
+        if closed:
+            count = plural(len(closed), "goal")
+            text = (f"No open goals — {count} done or dropped (`{ctx.prefix}goal list"
+                    f"{'' if mine else ' --member ' + owner.display_name} --all` shows them).")
+            if mine:
+                text += f" Add the next with `{ctx.prefix}goal add \"…\" --by in 12 weeks`."
+            return Reply(title=whose, text=text, ephemeral=True)
+        hint = (f"Add one with `{ctx.prefix}goal add \"Finish the fast.ai course\" --by in 12 weeks`."
+                if mine else "Nothing public yet.")
         return Reply(title=whose, text=f"No goals yet. {hint}", ephemeral=True)
     today = ctx.today()
     return Reply(title=whose, text="\n".join(describe(g, today) for g in goals), ephemeral=True)
@@ -79,7 +90,7 @@ async def list_goals(ctx: Context, member: Member | None, all: bool) -> Reply:
 @goal.command(
     "progress", "Record how far along a goal is",
     GOAL_ID,
-    Param.integer("percent", "How far along, 0–100", min_value=0, max_value=100),
+    Param.integer("percent", "How far along, 0–100", min_value=0, max_value=100, percent=True),
     Param.text("note", "What you did", required=False, max_length=500),
 )
 async def progress(ctx: Context, id: int, percent: int, note: str | None) -> Reply:

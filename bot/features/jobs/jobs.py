@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.core.messages import Reply
 from bot.core.outbox import Target, enqueue
 from bot.core.scheduler import Tick, TickContext
+from bot.core.text import plural
 from bot.features.checkins.models import CheckinSchedule
 from bot.features.checkins.service import is_paused
 from bot.features.jobs.service import alerts, feed, resume, tracker
@@ -63,7 +64,7 @@ async def nudge_stale(tc: TickContext) -> None:
             n = application.number
             text = (
                 f"Your application **#{n}** ({application.company} — {application.role}) has been at "
-                f"*{application.stage}* for {days} days. A short, friendly follow-up to the recruiter "
+                f"*{application.stage}* for {plural(days, 'day')}. A short, friendly follow-up to the recruiter "
                 f"often gets an answer. When something changes: `{prefix}apply move {n} STAGE`."
             )
             await enqueue(session, community, Target.dm(member.platform_user_id), Reply(text=text),

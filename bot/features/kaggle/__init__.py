@@ -13,6 +13,7 @@ from bot.core.messages import Field
 from bot.features.kaggle import service
 from bot.features.kaggle.commands import admin_kaggle, kaggle
 from bot.features.kaggle.jobs import TICKS
+from bot.features.kaggle.sample import sample_client
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -35,7 +36,9 @@ async def _summary(ctx: Context) -> list[Field]:
         status = "off — set KAGGLE_USERNAME and KAGGLE_KEY (or KAGGLE_API_TOKEN) and restart"
     else:
         state = await service.poll_state(ctx.session)
-        parts = ["on"]
+        sample = getattr(ctx.resources.get("kaggle"), "sample", False)
+        parts = ["on with SAMPLE DATA (offline demo; set KAGGLE_USERNAME and KAGGLE_KEY for live "
+                 "competitions)" if sample else "on"]
         if state is None or state.last_success_at is None:
             parts.append("no successful poll yet")
         else:
@@ -56,4 +59,5 @@ FEATURE = Feature(
     ticks=TICKS,
     settings_summary=_summary,
     resource=_resource,
+    demo_resource=sample_client,
 )

@@ -97,6 +97,8 @@ async def _list_page(ctx: Context, page: int, category: str | None, search: str 
         f"`{ctx.prefix}kaggle show REF` for details · `{ctx.prefix}kaggle follow REF` "
         "for deadline reminders by DM",
     ]
+    if getattr(ctx.resources.get("kaggle"), "sample", False):
+        lines.append("_Sample data for the offline demo: these are not live Kaggle competitions._")
     buttons: list[Button] = []
     arg_search = search or ""
     if ":" not in arg_search and len(arg_search) <= 40:
@@ -320,9 +322,11 @@ async def poll_now(ctx: Context) -> Reply:
 async def admin_follow(ctx: Context, ref: str) -> Reply:
     service.require_client(ctx.resources)
     competition = await service.channel_follow(ctx.session, ctx.community, ref, True, now=ctx.now())
-    days = ", ".join(str(d) for d in sorted(ctx.settings.kaggle.reminder_days, reverse=True))
+    ordered = sorted(ctx.settings.kaggle.reminder_days, reverse=True)
+    days = ", ".join(str(d) for d in ordered[:-1]) + (" and " if len(ordered) > 1 else "")
+    days += f"{ordered[-1]} {'day' if ordered == [1] else 'days'}"
     return Reply(
-        text=f"The Kaggle channel will be reminded about **{competition.title}** {days} days "
+        text=f"The Kaggle channel will be reminded about **{competition.title}** {days} "
         "before its deadline.",
         ephemeral=True,
     )

@@ -41,6 +41,7 @@ from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
 from bot.core.tenancy import Community, CommunityChannel, Member, member_timezone
+from bot.core.text import plural
 from bot.features.kaggle.client import (
     CATEGORIES,
     Competition,
@@ -710,7 +711,7 @@ def time_left(deadline: datetime, now: datetime) -> str:
     if left <= timedelta(0):
         return "closed"
     if left >= timedelta(days=2):
-        return f"in {left.days} days"
+        return f"in {plural(left.days, 'day')}"
     hours = int(left.total_seconds() // 3600)
     return f"in {hours} hours" if hours >= 2 else "within 2 hours"
 
@@ -761,7 +762,7 @@ def reminder_card(
     competition: KaggleCompetition, days: int, tz: ZoneInfo, *, channel: bool
 ) -> Reply:
     assert competition.deadline is not None
-    when = "tomorrow" if days == 1 else "today" if days == 0 else f"in {days} days"
+    when = "tomorrow" if days == 1 else "today" if days == 0 else f"in {plural(days, 'day')}"
     nudge = (
         "Anyone entering? Share your notebook in the thread."
         if channel

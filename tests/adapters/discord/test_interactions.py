@@ -66,7 +66,7 @@ async def test_invalid_option_is_a_red_ephemeral_line_with_usage(bot: DiscordBot
     data = callback.json["data"]
     assert data["flags"] == EPHEMERAL
     assert data["embeds"][0]["color"] == ERROR_RED
-    assert "--by must be a date like 2027-03-01" in data["embeds"][0]["description"]
+    assert "--by must be a date like 2026-04-01, today, tomorrow" in data["embeds"][0]["description"]
     async with bot.app.session_factory() as session:
         assert (await session.execute(select(Goal))).first() is None
 

@@ -102,7 +102,7 @@ async def test_help_and_usage_errors_are_ephemeral(slack: SlackHarness) -> None:
     assert help_message["response_type"] == "ephemeral"
     assert "/pivot goal add" in texts(help_message)
 
-    error = await slack.command_reply("goal add", key="err")
+    error = await slack.command_reply("goal add --by tomorrow", key="err")
     assert error["response_type"] == "ephemeral"
     assert "Missing TEXT" in texts(error) and "Usage: `/pivot goal add" in texts(error)
     assert await count(slack, Goal) == 0

@@ -15,7 +15,7 @@ async def _community(app: App) -> Community:
 
 
 async def test_admin_settings(console: ConsoleHarness, app: App) -> None:
-    assert "Challenge posts will go to #ml-daily" in await console.say("admin set channel challenge #ml-daily")
+    assert "Daily challenges will go to #ml-daily" in await console.say("admin set channel challenge #ml-daily")
     assert "Europe/Berlin" in await console.say("admin set timezone europe/berlin")
     assert "07:30 Europe/Berlin" in await console.say("admin set challenge-time 07:30")
     community = await _community(app)

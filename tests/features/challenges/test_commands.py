@@ -71,7 +71,8 @@ async def test_daily_flow_end_to_end(console: ConsoleHarness, app: App, clock: M
     late = await console.say(f"challenge answer {item.answer}")
     assert "no open challenge right now. The next one is posted Tue 03 Mar 09:00 (UTC)" in late
     if item.kind == "choice":  # cy's buttons from `challenge today` are closed too
-        assert "closed and its answer has been revealed" in await console.say("1")
+        number = shown.rsplit("· message #", 1)[1].split()[0]
+        assert "closed and its answer has been revealed" in await console.say(f"#{number} 1")
 
     await console.as_member("ada")
     stats = await console.say("challenge stats")

@@ -30,7 +30,7 @@ async def test_schedule_prompt_answer_history_stats(console: ConsoleHarness, app
     out = await console.say("1")
     assert "✅ Done — nice work!" in out and "Streak: 1 (best 1)" in out
     out = await console.say("5", "Watched lesson 3", "Lesson 4 and its notebook", "nothing")
-    assert "== Check-in ==" in out and "What's next?:" in out
+    assert "== Check-in ==" in out and "What's next?" in out
     out = await console.say("checkin log 'Ran the notebook' --next 'Kaggle notebook on lesson 4'")
     assert "Streak: 1" in out
     [period] = await periods(app, "ada")

@@ -56,8 +56,8 @@ async def test_edit_and_drop(console: ConsoleHarness, app: App) -> None:
 async def test_bad_input_is_one_line_and_changes_nothing(console: ConsoleHarness, app: App) -> None:
     await console.say("goal add Keep me")
     cases = {
-        "goal add Something --by 2026-02-30": "--by must be a date like 2027-03-01",
-        "goal add Something --by yesterday": "--by must be a date like 2027-03-01",
+        "goal add Something --by 2026-02-30": "--by must be a date like 2026-04-01, today, tomorrow",
+        "goal add Something --by yesterday": "--by must be a date like 2026-04-01, today, tomorrow",
         "goal add Something --by 2020-01-01": "is in the past",
         "goal add " + "x" * 10_000: "is too long (10000 characters; at most 300)",
         "goal add Something --step cooking": "--step must be one of basics, math, projects, community, jobs",

@@ -23,7 +23,7 @@ async def test_every_job_search_command_from_the_console(jobs_app: App, fake_boa
                 ran.add(command.name)
         return out
 
-    await say("admin set channel jobs #ml-jobs", "Jobs posts will go to")
+    await say("admin set channel jobs #ml-jobs", "Jobs will go to")
     await say("jobs source add greenhouse acme", "Added greenhouse board acme")
     await say("jobs source list", "greenhouse acme")
     out = await say("/wait 10m", "Machine Learning Engineer — Acme AI", "Save")

@@ -81,7 +81,7 @@ async def test_bad_input_is_one_line_and_writes_nothing(jobs_app: App) -> None:
         "apply move 1 screen --note '" + "x" * 10_000 + "'": "--note is too long",
         "apply add Acme Role --url not-a-link": "--url must be a web address",
         "apply move 1 applied": "#1 is already at applied",
-        "apply add Acme Role --on 2099-01-01": "--on can't be in the future",
+        "apply add Acme Role --on 2030-01-01": "--on can't be in the future",
         "apply move abc screen": "must be a whole number",
     }
     for line, expected in cases.items():

@@ -56,12 +56,13 @@ async def test_two_fitting_reviewers_are_asked_and_only_they_can_answer(
     # open request: carol and frank (no open requests) are asked.
     assert "Asked @carol and @frank to review project #1" in out
     assert "── DM to @frank ──" in out and "[1] Accept  [2] Decline" in out
+    frank_dm = out.rsplit("· message #", 1)[1].split()[0]  # the console numbers messages with buttons
     assert "already has 2 reviewers asked" in await console.say("project review-request 1")
 
     # Someone else pressing frank's buttons is refused and changes nothing.
-    assert "This isn't yours to answer." in await console.say("/as bob", "1")
+    assert "This isn't yours to answer." in await console.say("/as bob", f"#{frank_dm} 1")
     assert [s for n, s in await requests(app) if n == "frank"] == ["asked"]
-    out = await console.say("/as frank", "2")
+    out = await console.say("/as frank", f"#{frank_dm} 2")
     assert "Pivot will ask someone else" in out and "── DM to @grace ──" in out
     assert await requests(app) == [("grace", "asked"), ("bob", "asked"), ("carol", "asked"),
                                    ("frank", "declined"), ("grace", "asked")]
