@@ -406,7 +406,23 @@ async def past_groups(
             )
         ).scalars()
     )
-    return [(g, [m for m in await group_members(session, g) if m.id != member.id]) for g in groups]
+    if not groups:
+        return []
+    # Everyone in those groups in one query (not one per past group).
+    others: dict[int, list[Member]] = {g.id: [] for g in groups}
+    rows = await session.execute(
+        select(BuddyGroupMember.group_id, Member)
+        .join(Member, BuddyGroupMember.member_id == Member.id)
+        .where(
+            BuddyGroupMember.community_id == member.community_id,
+            BuddyGroupMember.group_id.in_(list(others)),
+            BuddyGroupMember.member_id != member.id,
+        )
+        .order_by(BuddyGroupMember.group_id, BuddyGroupMember.id)
+    )
+    for group_id, other in rows:
+        others[group_id].append(other)
+    return [(g, others[g.id]) for g in groups]
 
 
 async def _leave_current(session: AsyncSession, member: Member, now: datetime) -> None:
