@@ -48,6 +48,7 @@ import numpy as np
 import rustworkx as rx
 
 from bot.core.errors import InvalidInput
+from bot.features.buddies.availability import DEFAULT_WINDOW
 
 __all__ = [
     "Group",
@@ -59,7 +60,6 @@ __all__ = [
     "overlap_hours",
 ]
 
-DEFAULT_WINDOW = (time(8, 0), time(22, 0))
 
 OVERLAP_WEIGHT = 40.0
 OVERLAP_SATURATION_HOURS = 8.0
