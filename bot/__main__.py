@@ -268,24 +268,26 @@ def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: st
 
 
 async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None) -> int:
+    # Only what this mode needs is imported: alembic only when something is to be migrated,
+    # the console adapter only in console mode (tests/test_startup_imports.py checks).
     from bot import migrate as migrations
-    from bot.adapters.console import ConsoleAdapter
     from bot.app import App, PlatformsDown, platform_adapters
-    from bot.core.clock import OffsetClock
-    from bot.migrate import upgrade_async
 
     url = settings.database.url
     pending = await _checked(url, migrations.pending_steps(url))
-    if migrate:
+    if migrate and pending:
         for step in pending:
             log.info("applying migration %s: %s", step.revision, step.title)
-        await _checked(url, upgrade_async(url))
+        await _checked(url, migrations.upgrade_async(url))
     elif pending:
         log.warning("%d migration(s) pending and --no-migrate given: run `python -m bot db upgrade`",
                     len(pending))
     if console or not settings.has_platform:
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")
+        from bot.adapters.console import ConsoleAdapter
+        from bot.core.clock import OffsetClock
+
         app = App(settings, clock=OffsetClock(), demo=True)
         adapters = [ConsoleAdapter(app, member=member)]
     else:

@@ -9,20 +9,27 @@ import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.db import make_engine
 
+if TYPE_CHECKING:  # alembic is imported only when something is migrated or listed (start-up speed)
+    from alembic.config import Config
+    from alembic.script import Script, ScriptDirectory
+
 ROOT = Path(__file__).resolve().parent.parent
+VERSIONS = ROOT / "migrations" / "versions"
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["database_url"] = url
@@ -32,6 +39,8 @@ def alembic_config(url: str) -> Config:
 async def _with_connection(engine: AsyncEngine, fn: str, *args: str) -> None:
     async with engine.begin() as connection:
         def run(sync_connection: object) -> None:
+            from alembic import command
+
             config = alembic_config(str(engine.url))
             config.attributes["connection"] = sync_connection
             getattr(command, fn)(config, *args)
@@ -94,18 +103,55 @@ class Step:
 
 
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
 
 
+_REVISION_RE = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
+_DOWN_RE = re.compile(
+    r"^down_revision(?:\s*:[^=]+)?\s*=\s*(None|[\"'](\w+)[\"'])", re.MULTILINE
+)
+
+
+def file_heads() -> tuple[set[str], set[str]]:
+    """(every revision id, the head ids) read from the migration files' text, without alembic.
+
+    Only the plain `revision = "…"` / `down_revision = "…"|None` lines are understood; a file
+    that says anything else (a tuple of parents, a computed id) makes this return no heads,
+    and callers fall back to alembic itself.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in VERSIONS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION_RE.search(source), _DOWN_RE.search(source)
+        if found is None or down is None:
+            return set(), set()
+        revisions.add(found.group(1))
+        if down.group(2):
+            parents.add(down.group(2))
+    return revisions, revisions - parents
+
+
+def _read_versions(sync_connection: object) -> list[str]:
+    if not sa_inspect(sync_connection).has_table(VERSION_TABLE):
+        return []
+    rows = sync_connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))  # type: ignore[attr-defined]
+    return [row[0] for row in rows]
+
+
 async def current_revision(url: str) -> str | None:
+    """The database's revision, read with SQLAlchemy (alembic's own table, no alembic import)."""
     engine = make_engine(url)
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
+            versions = await connection.run_sync(_read_versions)
     finally:
         await engine.dispose()
+    if len(versions) > 1:
+        raise DatabaseNewer(f"the database has several revisions ({', '.join(sorted(versions))})")
+    return versions[0] if versions else None
 
 
 def _title(revision: Script) -> str:
@@ -113,9 +159,16 @@ def _title(revision: Script) -> str:
 
 
 async def pending_steps(url: str) -> list[Step]:
-    """The revisions `upgrade` would apply, oldest first. DatabaseNewer when the database is ahead."""
-    script = _script()
+    """The revisions `upgrade` would apply, oldest first. DatabaseNewer when the database is ahead.
+
+    The usual case at start — the database is at the one head — is decided from the migration
+    files' text and alembic's version table, without importing alembic.
+    """
     current = await current_revision(url)
+    _, heads = file_heads()
+    if current is not None and len(heads) == 1 and current in heads:
+        return []
+    script = _script()
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise DatabaseNewer(
             f"the database is at revision {current}, which this Pivot does not know (its newest is "

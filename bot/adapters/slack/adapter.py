@@ -589,9 +589,14 @@ class SlackAdapter:
             value = action.get("value") or ""
             if value.startswith("{"):
                 # A form button: open the form now, the trigger id is valid for 3 seconds only.
-                form = json.loads(value)["modal"]
+                try:
+                    form = json.loads(value)["modal"]
+                    submit_action = form["submit_action"]
+                except (ValueError, KeyError, TypeError):  # not a form button Pivot rendered
+                    log.warning("Slack: ignored a button whose form value is malformed")
+                    return
                 metadata = {
-                    "action": form["submit_action"],
+                    "action": submit_action,
                     "response_url": response_url,
                     "channel": channel,
                 }

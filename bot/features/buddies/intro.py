@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.commands import action_id
 from bot.core.messages import Button, Reply, mention
 from bot.core.tenancy import Member
-from bot.features.buddies.matching import DEFAULT_WINDOW
+from bot.features.buddies.availability import DEFAULT_WINDOW
 from bot.features.buddies.models import LEVELS
 
 if TYPE_CHECKING:

@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import matching as core
 from bot.core.errors import InvalidInput
+from bot.features.buddies.availability import DEFAULT_WINDOW
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,7 +66,6 @@ __all__ = [
     "overlap_hours",
 ]
 
-DEFAULT_WINDOW = (time(8, 0), time(22, 0))
 
 OVERLAP_WEIGHT = 40.0
 OVERLAP_SATURATION_HOURS = 8.0

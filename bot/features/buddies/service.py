@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
+from types import ModuleType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -40,7 +42,6 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.outbox import Target, enqueue
 from bot.core.tenancy import Community, Member, channel_for, member_timezone
 from bot.features.buddies import intro
-from bot.features.buddies.matching import Profile, compatibility, match, overlap_hours
 from bot.features.buddies.models import (
     ANSWERS,
     DAYS,
@@ -59,6 +60,16 @@ from bot.features.buddies.models import (
 from bot.features.challenges.bank import TOPICS
 from bot.features.roadmap import service as roadmap
 from bot.features.roadmap.milestones import STEPS, Milestone
+
+if TYPE_CHECKING:
+    from bot.features.buddies.matching import Profile
+
+
+def _matching() -> ModuleType:
+    """The matcher, imported on first use: numpy and rustworkx load only when a round is matched."""
+    from bot.features.buddies import matching
+
+    return matching
 
 FOLLOWUP_AFTER = timedelta(days=3)
 FOCUS_CHOICES: tuple[str, ...] = (*STEPS, *TOPICS)
@@ -123,7 +134,7 @@ def focus_of(profile: BuddyProfile) -> frozenset[str]:
 
 def to_profile(profile: BuddyProfile) -> Profile:
     """The matching's view of a stored profile."""
-    return Profile(
+    return _matching().Profile(
         member_id=profile.member_id,
         tz=profile.timezone,
         level=profile.level,
@@ -406,7 +417,23 @@ async def past_groups(
             )
         ).scalars()
     )
-    return [(g, [m for m in await group_members(session, g) if m.id != member.id]) for g in groups]
+    if not groups:
+        return []
+    # Everyone in those groups in one query (not one per past group).
+    others: dict[int, list[Member]] = {g.id: [] for g in groups}
+    rows = await session.execute(
+        select(BuddyGroupMember.group_id, Member)
+        .join(Member, BuddyGroupMember.member_id == Member.id)
+        .where(
+            BuddyGroupMember.community_id == member.community_id,
+            BuddyGroupMember.group_id.in_(list(others)),
+            BuddyGroupMember.member_id != member.id,
+        )
+        .order_by(BuddyGroupMember.group_id, BuddyGroupMember.id)
+    )
+    for group_id, other in rows:
+        others[group_id].append(other)
+    return [(g, others[g.id]) for g in groups]
 
 
 async def _leave_current(session: AsyncSession, member: Member, now: datetime) -> None:
@@ -455,11 +482,11 @@ async def create_group(
     if len(profiles) == len(members):
         views = [to_profile(profiles[i]) for i in ids]
         score = round(
-            sum(compatibility(a, b, on) for a, b in combinations(views, 2))
+            sum(_matching().compatibility(a, b, on) for a, b in combinations(views, 2))
             / (len(views) * (len(views) - 1) // 2),
             2,
         )
-        overlap = overlap_hours(views, on)
+        overlap = _matching().overlap_hours(views, on)
         shared = frozenset.intersection(*(v.focus for v in views))
     for member in members:
         await _leave_current(session, member, now)
@@ -690,7 +717,7 @@ async def run_round(
     the_round = (
         await session.execute(select(BuddyRound).where(BuddyRound.key == key))
     ).scalar_one()
-    result = match(
+    result = _matching().match(
         [to_profile(p) for p in profiles],
         on=on,
         blocked=blocked,
@@ -772,7 +799,7 @@ async def request_rematch(
             continue
         if await _is_blocked(session, community.id, member.id, other.member_id):
             continue
-        score = compatibility(mine, to_profile(other), on)
+        score = _matching().compatibility(mine, to_profile(other), on)
         if best is None or score > best[0]:
             best = (score, other.member_id)
     if best is None:
