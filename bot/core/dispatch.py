@@ -128,9 +128,15 @@ class Dispatcher:
             fields = {key: clean_text(str(value), label=key.replace("_", " "), max_length=MAX_FORM_VALUE)
                       for key, value in (values or {}).items()}
             request = ActionRequest(args, fields)
-            if not await spec.audience(ctx, request):
-                raise NotAllowed(NOT_YOURS)
-            return await spec.handler(ctx, request)
+            try:
+                if not await spec.audience(ctx, request):
+                    raise NotAllowed(NOT_YOURS)
+                return await spec.handler(ctx, request)
+            except (IndexError, ValueError) as exc:
+                # A button id with missing or malformed arguments (forged, or from an old
+                # version): nothing to do, and nothing to alarm anyone about.
+                log.warning("malformed action %s: %s", action.split(":", 1)[0], type(exc).__name__)
+                raise InvalidInput("That button no longer does anything.") from None
 
         name = "button " + action.split(":", 1)[0]
         with timed(COMMAND_SECONDS, name), log_context(command=name):
