@@ -271,7 +271,7 @@ def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: st
 async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None) -> int:
     from bot import migrate as migrations
     from bot.adapters.console import ConsoleAdapter
-    from bot.app import App, PlatformsDown, platform_adapters
+    from bot.app import Adapter, App, PlatformsDown, platform_adapters
     from bot.core.clock import OffsetClock
     from bot.migrate import upgrade_async
 
@@ -288,7 +288,7 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")
         app = App(settings, clock=OffsetClock())
-        adapters = [ConsoleAdapter(app, member=member)]
+        adapters: list[Adapter] = [ConsoleAdapter(app, member=member)]
     else:
         app = App(settings)
         adapters = platform_adapters(app)

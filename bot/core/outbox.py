@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.clock import Clock
-from bot.core.db import Base, UTCDateTime, bulk_insert, insert_for, utcnow
+from bot.core.db import Base, UTCDateTime, bulk_insert, insert_for, rowcount, utcnow
 from bot.core.messages import Reply
 from bot.core.tenancy import Community
 
@@ -160,7 +160,7 @@ async def enqueue(
         index_elements=["dedupe_key"]
     )
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 @dataclass(frozen=True)
@@ -401,7 +401,7 @@ async def backlog(session: AsyncSession, now: datetime) -> Backlog:
             .group_by(OutboxMessage.platform)
         )
     ).all()
-    oldest = min((r[2] for r in rows if r[2] is not None), default=None)
+    oldest = min((r[2] for r in rows), default=None)
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
     return Backlog({r[0]: int(r[1]) for r in rows}, age)
 
@@ -462,7 +462,7 @@ async def community_removed(
         .where(OutboxMessage.community_id == community.id, OutboxMessage.status == "pending")
         .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
     )
-    return int(result.rowcount or 0)
+    return int(rowcount(result) or 0)
 
 
 async def community_returned(session: AsyncSession, platform: str, external_id: str) -> None:
