@@ -271,7 +271,7 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     # Only what this mode needs is imported: alembic only when something is to be migrated,
     # the console adapter only in console mode (tests/test_startup_imports.py checks).
     from bot import migrate as migrations
-    from bot.app import App, PlatformsDown, platform_adapters
+    from bot.app import Adapter, App, PlatformsDown, platform_adapters
 
     url = settings.database.url
     pending = await _checked(url, migrations.pending_steps(url))
@@ -289,7 +289,7 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
         from bot.core.clock import OffsetClock
 
         app = App(settings, clock=OffsetClock(), demo=True)
-        adapters = [ConsoleAdapter(app, member=member)]
+        adapters: list[Adapter] = [ConsoleAdapter(app, member=member)]
     else:
         app = App(settings)
         adapters = platform_adapters(app)

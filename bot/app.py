@@ -33,7 +33,9 @@ class Adapter(Protocol):
     platform: str
     # What members type before a command there ("/" on Discord, "/pivot " on Slack), for hints.
     prefix: str
-    sender: Sender
+
+    @property
+    def sender(self) -> Sender: ...
 
     async def start(self) -> None:
         """Connect and serve until cancelled or closed."""

@@ -343,7 +343,7 @@ class ConsoleAdapter:
 
         tables = list(reversed(Base.metadata.sorted_tables))
         async with self.app.session_factory() as session:
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 # Numbers restart too, so a replayed tour meets the same ids.
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 await session.execute(sql_text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

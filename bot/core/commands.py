@@ -411,11 +411,11 @@ def convert(param: Param, raw: Any, *, today: date | None = None) -> Any:
         return value
     if param.kind is Kind.NUMBER:
         try:
-            value = float(text.replace("%", "")) / (100 if text.endswith("%") else 1)
+            number = float(text.replace("%", "")) / (100 if text.endswith("%") else 1)
         except ValueError:
             raise InvalidInput(f"{label} must be a number, not '{_short(text)}'.") from None
-        _check_range(param, value, label)
-        return value
+        _check_range(param, number, label)
+        return number
     if param.kind is Kind.DATE:
         return parse_date(text, label, today=today)
     if param.kind is Kind.TIME:

@@ -9,12 +9,11 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
     DateTime,
-    Insert,
     MetaData,
     Select,
     Table,
@@ -26,9 +25,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect, Result
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -102,7 +103,7 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 T = TypeVar("T")
 
 
-def scoped(model: type[T], community_id: int) -> Select[tuple[T]]:
+def scoped(model: type[T], community_id: int) -> Select[T]:
     """`SELECT model WHERE community_id = …`: the start of every community-data query."""
     return select(model).where(model.community_id == community_id)  # type: ignore[attr-defined]
 
@@ -124,6 +125,12 @@ async def all_scoped(
     return list((await session.execute(stmt)).scalars())
 
 
+def rowcount(result: Result[Any]) -> int:
+    """Rows an INSERT/UPDATE/DELETE touched: `session.execute` types its result as `Result`,
+    but for DML it is a `CursorResult`, the class that has `rowcount`."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def utcnow() -> datetime:
     """Only for column defaults; code that decides things asks the Clock."""
     return datetime.now(UTC)
@@ -136,7 +143,7 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_for(session: AsyncSession, table: Any) -> Insert:
+def insert_for(session: AsyncSession, table: Any) -> PgInsert | SqliteInsert:
     """An INSERT with `.on_conflict_do_nothing()` / `.on_conflict_do_update()` for this backend."""
     return (pg_insert if is_postgres(session) else sqlite_insert)(table)
 
@@ -184,9 +191,10 @@ async def bulk_insert(
         return list(result.all()) if returning else []
     stmt = insert_for(session, table).on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
-        stmt = stmt.returning(*(table.c[c] for c in returning))
-    result = await session.execute(stmt, rows)
-    return list(result.all()) if returning else []
+        result = await session.execute(stmt.returning(*(table.c[c] for c in returning)), rows)
+        return list(result.all())
+    await session.execute(stmt, rows)
+    return []
 
 
 async def bulk_update(

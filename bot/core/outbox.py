@@ -52,7 +52,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from bot.core.clock import Clock
-from bot.core.db import Base, UTCDateTime, bulk_insert, bulk_update, insert_for, is_postgres, utcnow
+from bot.core.db import (
+    Base,
+    UTCDateTime,
+    bulk_insert,
+    bulk_update,
+    insert_for,
+    is_postgres,
+    rowcount,
+    utcnow,
+)
 from bot.core.messages import Reply
 from bot.core.metrics import FAILED, RATE_LIMITED, SENT
 from bot.core.tenancy import Community, Member
@@ -190,6 +199,8 @@ class TransientDeliveryError(Exception):
 class RateLimited(TransientDeliveryError):
     """The platform said "not now" (HTTP 429): wait `retry_after`; not a failed attempt."""
 
+    retry_after: float
+
     def __init__(self, reason: str, retry_after: float) -> None:
         super().__init__(reason, retry_after)
 
@@ -237,7 +248,7 @@ async def enqueue(
         index_elements=["dedupe_key"]
     )
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 @dataclass(frozen=True)
@@ -553,7 +564,7 @@ class OutboxWorker:
                 .values(lease_owner=token, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False)
             )
-            if not result.rowcount:
+            if not rowcount(result):
                 return None
             rows = (
                 await session.execute(
@@ -996,7 +1007,7 @@ async def backlog(session: AsyncSession, now: datetime) -> Backlog:
             .group_by(OutboxMessage.platform)
         )
     ).all()
-    oldest = min((r[2] for r in rows if r[2] is not None), default=None)
+    oldest = min((r[2] for r in rows), default=None)
     age = max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
     return Backlog({r[0]: int(r[1]) for r in rows}, age)
 
@@ -1058,7 +1069,7 @@ async def community_removed(
         .where(OutboxMessage.community_id == community.id, OutboxMessage.status == "pending")
         .values(status="failed", last_error=reason, lease_owner=None, lease_until=None)
     )
-    return int(result.rowcount or 0)
+    return int(rowcount(result) or 0)
 
 
 async def community_returned(session: AsyncSession, platform: str, external_id: str) -> None:

@@ -48,7 +48,7 @@ async def logged_in(settings: Settings) -> AsyncIterator[PivotHTTPClient]:
 async def application_id(settings: Settings, http: PivotHTTPClient) -> str:
     if settings.discord.application_id:
         return settings.discord.application_id
-    info: dict[str, Any] = await http.application_info()
+    info = await http.application_info()
     return str(info["id"])
 
 

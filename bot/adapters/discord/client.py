@@ -91,7 +91,7 @@ class _PivotMixin:
         old: HTTPClient = self.http  # type: ignore[has-type]
         self.http = PivotHTTPClient(
             old.loop,
-            old.connector or None,
+            old.connector or None,  # type: ignore[truthy-bool]  # discord.py types it BaseConnector but stores the falsy MISSING
             proxy=old.proxy,
             proxy_auth=old.proxy_auth,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,

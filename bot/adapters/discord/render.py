@@ -117,7 +117,7 @@ def _embeds(reply: Reply) -> list[dict[str, Any]]:
         name = trim(reply_field.name.strip() or CONTINUED, FIELD_NAME_LIMIT)
         parts = split_text(reply_field.value, FIELD_VALUE_LIMIT) or [CONTINUED]
         for index, value in enumerate(parts):
-            item = {
+            item: dict[str, Any] = {
                 "name": name if index == 0 else CONTINUED,
                 "value": value,
                 "inline": reply_field.inline and len(parts) == 1,
@@ -255,7 +255,7 @@ def render(
         message.payload["allowed_mentions"] = {"parse": []}
     if content:
         first.payload["content"] = trim(content, CONTENT_LIMIT)
-    attachments = []
+    attachments: list[dict[str, Any]] = []
     for file in (reply.image, reply.attachment):
         if file is None:
             continue

@@ -164,7 +164,8 @@ class SlackAdapter:
                 installation_store=self.store,
                 installation_store_bot_only=True,
                 # bolt would call auth.test for every request before the ack; once per token.
-                authorize=AsyncInstallationStoreAuthorize(
+                # bolt's own annotation wants a plain callable; its AsyncAuthorize classes are what it calls.
+                authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]
                     installation_store=self.store,
                     client_id=settings.client_id,
                     client_secret=settings.client_secret.get_secret_value(),
@@ -823,7 +824,8 @@ class SlackAdapter:
                     break
             else:
                 return
-        if channel is None and user is None:
+        destination = channel or user
+        if destination is None:
             return
         client = await self.client_for(team_id)
         for part in parts:
@@ -833,7 +835,7 @@ class SlackAdapter:
                 )
             else:
                 await client.chat_postMessage(
-                    channel=channel or user,
+                    channel=destination,
                     text=part.text,
                     blocks=part.blocks,
                     thread_ts=thread_ts,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.slack.models import SlackInstallation, SlackOAuthState
 from bot.config import ConfigError
-from bot.core.db import insert_for
+from bot.core.db import insert_for, rowcount
 from bot.core.outbox import community_returned
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             "bot_refresh_token": installation.bot_refresh_token,
             "user_id": installation.user_id,
         }
-        values = {
+        values: dict[str, Any] = {
             "client_id": self.client_id,
             "enterprise_id": installation.enterprise_id or "",
             "team_id": "" if installation.is_enterprise_install else installation.team_id or "",
@@ -244,4 +244,4 @@ class DatabaseStateStore(AsyncOAuthStateStore):
                     SlackOAuthState.expires_at >= datetime.now(UTC),
                 )
             )
-        return bool(result.rowcount)
+        return bool(rowcount(result))

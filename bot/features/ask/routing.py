@@ -171,7 +171,7 @@ async def pick_helpers(
         scored.sort(key=lambda item: (-item[0], item[2].last is not None, item[2].last or now, item[2].id))
         exact = (n is None or len(rows) < n
                  or (len(scored) >= limit and scored[limit - 1][0] >= float(rows[-1].partial) + MILESTONE_MAX))
-        if exact:
+        if exact or n is None:
             break
         n = None if n >= 1000 else n * 4
     return [

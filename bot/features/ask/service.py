@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import search
@@ -379,7 +379,7 @@ class HelperStats:
 async def stats(session: AsyncSession, member: Member, *, now: datetime) -> HelperStats:
     scope = (member.community_id, member.id)
 
-    async def count(model: type, *where: object) -> int:
+    async def count(model: type, *where: ColumnElement[bool]) -> int:
         stmt = select(func.count()).select_from(model).where(
             model.community_id == scope[0], model.member_id == scope[1], *where)  # type: ignore[attr-defined]
         return int((await session.execute(stmt)).scalar_one())
@@ -442,7 +442,7 @@ async def open_questions_for_digest(session: AsyncSession, community_id: int, li
     out: list[tuple[int, str, str, int]] = []
     for number, title, topic in rows:
         n = sum(1 for t in helpers if not t or topic in t.split(","))
-        if n:
+        if n and number is not None:
             out.append((int(number), title, topic, n))
     return out[:limit]
 

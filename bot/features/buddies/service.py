@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.db import rowcount
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.outbox import Target, enqueue
 from bot.core.tenancy import Community, Member, channel_for, member_timezone
@@ -710,7 +711,7 @@ async def run_round(
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    if not inserted.rowcount:
+    if not rowcount(inserted):
         return RoundOutcome(
             None, [], len(profiles), [], reason=f"A round already ran today ({on.isoformat()})."
         )

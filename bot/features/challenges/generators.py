@@ -74,7 +74,7 @@ class Family:
         )
 
 
-def _check_seed(seed: int) -> None:
+def _check_seed(seed: object) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
@@ -341,7 +341,7 @@ def _build_gradient(p: Params) -> Problem:
 
 def _draw_chain(rng: random.Random) -> Params:
     while True:
-        params = {
+        params: Params = {
             "form": rng.choice(["power", "log"]),
             "a": rng.randint(1, 3),
             "b": rng.randint(-3, 3),
@@ -1065,7 +1065,7 @@ def _draw_model_memory(rng: random.Random) -> Params:
 def _build_model_memory(p: Params) -> Problem:
     billions, dtype, training = p["billions"], p["dtype"], p["training"]
     if training:
-        per = 16
+        per: float = 16
         value = billions * per
         prompt = (
             f"You fine-tune every weight of a {_n(billions)}-billion-parameter model in fp32 with "

@@ -29,11 +29,11 @@ async def post_due(tc: TickContext) -> None:
         missed = await service.record_missed(session, now, tc.grace)
         if missed:
             await session.commit()
-            for community, day in missed:
+            for missed_community, day in missed:
                 log.warning(
                     "daily challenge for community %s on %s was missed: Pivot was not running "
                     "within %s of its challenge time (shown in admin show)",
-                    community.id, day, tc.grace,
+                    missed_community.id, day, tc.grace,
                 )
     for community_id, day in due:
         async with tc.session_factory() as session:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.db import rowcount
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
@@ -65,7 +66,7 @@ MILESTONE_COUNTS = (
 )
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert(session: AsyncSession):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
@@ -485,7 +486,7 @@ async def skip_day(
             .values(community_id=community.id, local_date=day, status=POST_SKIPPED, posted_at=now)
             .on_conflict_do_nothing(index_elements=["community_id", "local_date"])
         )
-        if (await session.execute(stmt)).rowcount:
+        if rowcount(await session.execute(stmt)):
             return
         existing = await post_for(session, community.id, day)
         assert existing is not None
@@ -677,7 +678,7 @@ async def answer(
         )
         .on_conflict_do_nothing(index_elements=["post_id", "member_id"])
     )
-    if not (await session.execute(stmt)).rowcount:
+    if not rowcount(await session.execute(stmt)):
         previous = await attempt_of(session, member, post)
         assert previous is not None
         raise _already(previous)
@@ -797,8 +798,9 @@ async def start_practice(
         ).scalars()
     )
     # Never the open daily challenge: practice shows the explanation.
-    open_items = set(
-        (
+    open_items = {
+        item_id
+        for item_id in (
             await session.execute(
                 select(ChallengePost.item_id).where(
                     ChallengePost.community_id == member.community_id,
@@ -806,7 +808,8 @@ async def start_practice(
                 )
             )
         ).scalars()
-    )
+        if item_id is not None
+    }
     ratings = await ratings_of(session, member)
     chosen_topic = topic
     if chosen_topic is None:
@@ -1034,7 +1037,7 @@ async def stats(session: AsyncSession, member: Member) -> Stats:
             .group_by(ChallengePost.topic)
         )
     ).all()
-    graded = {topic: (int(n), int(ok)) for topic, n, ok in rows}
+    graded = {topic: (int(n), int(ok)) for topic, n, ok in rows if topic is not None}
     ratings = await ratings_of(session, member)
     topics = sorted(set(graded) | set(ratings))
     per_topic = [

@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -164,7 +164,7 @@ async def run_due_batch(
     if new_periods:
         inserted = await bulk_insert(
             session,
-            CheckinPeriod.__table__,
+            cast(Table, CheckinPeriod.__table__),  # declarative types it FromClause; it is the Table
             new_periods,
             conflict=["member_id", "period_key"],
             returning=["id", "member_id"],
@@ -361,6 +361,7 @@ async def post_digests(tc: TickContext) -> None:
             )
         ).all()
         for settings, community in rows:
+            assert settings.digest_time is not None  # the query keeps only rows that have one
             rule = Rule("weekly", settings.digest_time, community.timezone, settings.digest_weekday)
             due = next_occurrence(rule, now - tc.grace - timedelta(microseconds=1))
             if due > now:

@@ -36,7 +36,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import action_id
-from bot.core.db import insert_for
+from bot.core.db import insert_for, rowcount
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
@@ -188,7 +188,7 @@ async def claim_poll(session: AsyncSession, now: datetime, every: timedelta) -> 
         )
         .values(last_attempt_at=now)
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def poll(
@@ -337,7 +337,7 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
                 )
                 .on_conflict_do_nothing(index_elements=["community_id", "competition_id"])
             )
-            if not claimed.rowcount:
+            if not rowcount(claimed):
                 continue
             sent = await enqueue(
                 session,
@@ -442,7 +442,7 @@ async def follow(
         )
         .on_conflict_do_nothing(index_elements=["member_id", "competition_id"])
     )
-    return competition, bool(result.rowcount)
+    return competition, bool(rowcount(result))
 
 
 async def unfollow(session: AsyncSession, member: Member, ref: str) -> KaggleCompetition:
@@ -454,7 +454,7 @@ async def unfollow(session: AsyncSession, member: Member, ref: str) -> KaggleCom
             KaggleMemberFollow.competition_id == competition.id,
         )
     )
-    if not result.rowcount:
+    if not rowcount(result):
         raise InvalidInput(f"You weren't following {competition.title}.")
     return competition
 
@@ -495,7 +495,7 @@ async def enter(session: AsyncSession, member: Member, ref: str, *, now: datetim
     if competition.deadline is None or competition.deadline > now:
         await follow(session, member, competition.ref, now=now)
     milestone = await roadmap.mark_auto(session, member, "kaggle-entered", now=now)
-    return EntryResult(competition, bool(result.rowcount), milestone.title if milestone else None)
+    return EntryResult(competition, bool(rowcount(result)), milestone.title if milestone else None)
 
 
 async def entered_titles(session: AsyncSession, member: Member) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, String, Table, Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
 
 from bot.core.db import Base
 from bot.core.outbox import OutboxMessage
@@ -75,13 +76,13 @@ async def export(session: AsyncSession, member: Member) -> dict[str, Any]:
     return data
 
 
-def _row_dict(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+def _row_dict(table: FromClause, row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in table.c:
         value = row.get(column.name)
         if isinstance(value, datetime | date):
             value = value.isoformat()
-        elif hasattr(value, "isoformat"):
+        elif value is not None and hasattr(value, "isoformat"):
             value = value.isoformat()
         out[column.name] = value
     return out

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.db import rowcount
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.tenancy import Member
 from bot.features.roadmap.milestones import STEPS, Milestone, by_id, for_auto, milestones
@@ -58,7 +59,7 @@ async def uncheck(session: AsyncSession, member: Member, milestone_id: str) -> M
             MilestoneCheck.milestone_id == milestone.id,
         )
     )
-    if not result.rowcount:
+    if not rowcount(result):
         raise InvalidInput(f"{milestone.id} wasn't checked.")
     return milestone
 

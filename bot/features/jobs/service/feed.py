@@ -31,6 +31,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.commands import action_id
+from bot.core.db import rowcount
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
@@ -213,7 +214,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = 100) -> l
             .where(JobSource.id == source.id, JobSource.next_poll_at == source.next_poll_at)
             .values(next_poll_at=now + LEASE)
         )
-        if taken.rowcount:
+        if rowcount(taken):
             claims.append(Claim(source.id, source.community_id, source.kind, source.board,
                                 source.etag, source.last_modified))
     return claims

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import matching
-from bot.core.db import insert_for
+from bot.core.db import insert_for, rowcount
 from bot.core.errors import InvalidInput
 from bot.core.outbox import Target, enqueue
 from bot.core.tenancy import Community, Member, channel_for
@@ -151,7 +151,8 @@ class Week:
                 for k in range(3)
             ]
         )[self.offset : self.offset + self.length]
-        self._cells[profile.member_id] = minutes.reshape(-1, self.CELL).all(axis=1)
+        # numpy's stubs type .all(axis=…) as maybe-a-scalar; with an axis it is always an array.
+        self._cells[profile.member_id] = minutes.reshape(-1, self.CELL).all(axis=1)  # type: ignore[assignment]
         self._hours = self._slot = None
 
     def _matrices(self) -> tuple[np.ndarray, np.ndarray]:
@@ -280,7 +281,7 @@ async def run_round(
                 manual=manual, pool_size=len(profiles), unmatched=0)
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    if not inserted.rowcount:
+    if not rowcount(inserted):
         return RoundOutcome(
             None, [], len(profiles), [], reason=f"A round already ran today ({on.isoformat()})."
         )

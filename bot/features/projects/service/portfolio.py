@@ -32,7 +32,7 @@ def slugify(text: str, fallback: str) -> str:
 
 async def _free_slug(session: AsyncSession, model: type[Portfolio] | type[CommunityPage], base: str) -> str:
     taken = set((await session.execute(
-        select(model.slug).where(model.slug.like(f"{base}%"))  # type: ignore[attr-defined]
+        select(model.slug).where(model.slug.like(f"{base}%"))
     )).scalars())
     if base not in taken:
         return base
