@@ -259,6 +259,10 @@ def _list_commands(settings: Settings) -> int:
 def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: str | None) -> int:
     from bot.adapters.slack.manifest import manifest_yaml
 
+    if public_url is not None and not public_url.startswith(("https://", "http://")):
+        print(f"pivot: --public-url must start with https:// (Slack refuses '{public_url}/slack/events'), "
+              f"like https://{public_url.lstrip('/')}", file=sys.stderr)
+        return 2
     try:
         print(manifest_yaml(settings, socket_mode=socket_mode, public_url=public_url), end="")
     except ConfigError as exc:

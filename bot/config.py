@@ -112,6 +112,13 @@ class SlackSettings(BaseModel):
             raise ValueError("must look like /pivot")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (Slack refuses request URLs without it)")
+        return value
+
 
 DEFAULT_HTTP_PORT = 3000
 

@@ -113,3 +113,12 @@ def test_the_cli_prints_it_and_explains_a_missing_url(
 
     assert main(["slack-manifest", "--socket-mode"]) == 0
     assert yaml.safe_load(capsys.readouterr().out)["settings"]["socket_mode_enabled"] is True
+
+
+def test_a_public_url_without_a_scheme_is_refused_in_one_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.__main__ import main
+
+    assert main(["slack-manifest", "--public-url", "pivot.example.org"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "must start with https://" in err and "https://pivot.example.org" in err
