@@ -51,6 +51,7 @@ def describe(profile: MockProfile, today: date) -> tuple[Field, ...]:
     Param.timezone("tz", "Your IANA time zone (default: your own or the community's)",
                    required=False),
     ephemeral=True,
+    form=True,
 )
 async def join(
     ctx: Context, type: str, level: str | None, windows: str | None, days: str | None,

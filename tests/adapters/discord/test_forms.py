@@ -20,3 +20,20 @@ async def test_discord_form_command_without_options_offers_the_form(bot: Discord
     submit = await fake.submit(ada, modal, {"level": "beginner", "hours": "6"}, message=posted)
     [answer] = await fake.response(submit)
     assert "You're in!" in embeds_text(answer.json["data"])
+
+
+async def test_mock_join_without_options_offers_the_form_on_discord(bot: DiscordBot) -> None:
+    fake = bot.fake
+    ada = fake.member("ada")
+    interaction = await fake.slash(ada, "mock join")
+    [callback] = await fake.response(interaction)
+    assert "fill in the form" in embeds_text(callback.json["data"])
+    posted = fake.original(interaction)
+    custom_id = callback.json["data"]["components"][0]["components"][0]["custom_id"]
+    click = await fake.click(ada, posted, custom_id)
+    [opened] = await fake.response(click)
+    assert opened.json["type"] == 9
+    submit = await fake.submit(ada, opened.json["data"],
+                               {"type": "ml-coding", "windows": "18:00-20:00"}, message=posted)
+    [answer] = await fake.response(submit)
+    assert "You're in!" in embeds_text(answer.json["data"])

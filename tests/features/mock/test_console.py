@@ -83,7 +83,7 @@ async def test_join_round_intro_prompts_feedback_history_report(
     # The feedback goes to Ana only.
     assert "── DM to @ana ──\n== Feedback on your mock interview ==" in out
     assert "Problem and metrics: 4/5" in out and "Clear metrics up front." in out
-    assert "already answered" in await console.say("1", "4 3 5 4", "Again.", "Again.")
+    assert "already answered" in await console.say("/press Give feedback", "4 3 5 4", "Again.", "Again.")
     async with app.session_factory() as session:
         checks = list((await session.execute(select(MilestoneCheck))).scalars())
         feedback_dms = list(
