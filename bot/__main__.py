@@ -123,16 +123,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pivot: no platform configured: set PIVOT_DISCORD_TOKEN or PIVOT_SLACK_BOT_TOKEN, "
               "or run `console`", file=sys.stderr)
         return 2
+    log_notice: str | None = None
     if (command == "console" or not settings.has_platform) and not getattr(args, "verbose", False):
         # The console is a chat: log lines go to a file, not into the conversation.
         path = Path(CONSOLE_LOG).resolve()
         configure_logging(level, fmt=settings.logging.format, secrets=settings.secret_values(),
                           stream=path.open("a", encoding="utf-8"))
-        print(f"(Pivot's logs go to {path}; --verbose shows them here.)", file=sys.stderr)
+        # Said once the console opens (after the database checks), so a configuration problem
+        # stays one line.
+        log_notice = f"(Pivot's logs go to {path}; --verbose shows them here.)"
     try:
         return asyncio.run(_serve(settings, console=command == "console",
                                   migrate=not getattr(args, "no_migrate", False),
-                                  member=getattr(args, "member", None)))
+                                  member=getattr(args, "member", None), log_notice=log_notice))
     except KeyboardInterrupt:
         return 0
     except ConfigError as exc:  # a platform adapter found its settings incomplete
@@ -271,7 +274,8 @@ def _slack_manifest(settings: Settings, socket_mode: bool | None, public_url: st
     return 0
 
 
-async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None) -> int:
+async def _serve(settings: Settings, *, console: bool, migrate: bool, member: str | None,
+                 log_notice: str | None = None) -> int:
     # Only what this mode needs is imported: alembic only when something is to be migrated,
     # the console adapter only in console mode (tests/test_startup_imports.py checks).
     from bot import migrate as migrations
@@ -286,6 +290,8 @@ async def _serve(settings: Settings, *, console: bool, migrate: bool, member: st
     elif pending:
         log.warning("%d migration(s) pending and --no-migrate given: run `python -m bot db upgrade`",
                     len(pending))
+    if log_notice is not None:
+        print(log_notice, file=sys.stderr)
     if console or not settings.has_platform:
         if not console:
             log.info("no Discord or Slack token configured: opening the console (see README to connect a platform)")

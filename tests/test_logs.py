@@ -21,11 +21,12 @@ def test_a_console_session_logs_no_member_text_and_no_secret(tmp_path: Path, dat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIVOT_", "KAGGLE_"))}
     env |= {"PIVOT_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "PIVOT_LOGGING_LEVEL": "INFO",
             "PIVOT_DATABASE_ECHO": "true", "KAGGLE_KEY": "kaggle-secret-key-123456"}
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--no-migrate"], input=script,
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--no-migrate", "--verbose"], input=script,
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert distinctive in result.stdout  # the member saw it …
     assert "Zanzibar" not in result.stderr  # … the log did not, even with SQL echo on
+    assert " INFO " in result.stderr  # (--verbose: the log is there to be read)
     assert "kaggle-secret-key-123456" not in result.stderr
 
 

@@ -113,7 +113,7 @@ def test_a_console_session_at_debug_logs_no_secret(tmp_path: Path, database_url:
     }
     script = "goal add Learn about tokens\ngoal list\nkaggle status\nadmin show\n"
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--no-migrate"], input=script,
+        [sys.executable, "-m", "bot", "console", "--no-migrate", "--verbose"], input=script,
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
