@@ -65,4 +65,5 @@ async def test_status_statement_count_does_not_grow_with_past_groups(
     history = text.split("History:", 1)[1].split("Rounds:", 1)[0]
     assert "Member 31" in history and "Third 22" in history and "Member 21" not in history
     assert len(many) == len(few), (len(few), len(many))
-    assert len(many) <= 12, many
+    # (13 where the two test callers spell the member's name differently and each command renames.)
+    assert len(many) <= 13, many
