@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.core.db import Base
 
-
 # Written for every signed request, accepted or not: the replay guard's memory, not a change.
 REQUEST_BOOKKEEPING = frozenset({"slack_seen_requests"})
 
