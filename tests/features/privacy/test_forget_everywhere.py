@@ -46,10 +46,16 @@ async def _mentions(app: App, needles: list[str]) -> list[str]:
 async def test_forget_leaves_no_trace_in_any_table(console: ConsoleHarness, app: App,
                                                    clock: ManualClock) -> None:
     await console.say("admin set channel checkins #checkins", "admin set digest-time mon 10:00",
-                      "admin set channel buddies #buddies")
+                      "admin set channel buddies #buddies", "admin set channel questions #questions")
     await as_member(console, NAME, f'goal add "{GOAL}"', "checkin schedule daily 09:00",
                     "checkin share on", "buddy join --level beginner --focus math --tz UTC",
-                    "roadmap check basics-1", "challenge practice --topic probability")
+                    "roadmap check basics-1", "challenge practice --topic probability",
+                    'project add "Quokka-project anomaly detector" --problem "Quokka-problem logs"',
+                    'project log 1 "Quokka-devlog first baseline trained"',
+                    'apply add QuokkaCorp "Quokka-role ML engineer"',
+                    "helper on --topics probability",
+                    "mock join --type ml-theory --windows 18:00-20:00",
+                    'ask "Quokka-question about variance" --topic probability --details "Quokka-details here"')
     await as_member(console, "bruno", "checkin schedule daily 09:00", "checkin share on",
                     "buddy join --level beginner --focus math --tz UTC")
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))
@@ -64,6 +70,10 @@ async def test_forget_leaves_no_trace_in_any_table(console: ConsoleHarness, app:
     before = await _mentions(app, [NAME, "Quokka"])
     # The seed reached the places forgetting must clean: the digest post and the buddy intro.
     assert any(f.startswith("outbox.payload") for f in before), before
+    # … and the newer features' own tables hold the member's words too.
+    tables = {f.split(".", 1)[0] for f in before}
+    assert {"projects", "project_logs"} <= tables and any(t.startswith("ask_") for t in tables), tables
+    assert any(t.startswith("job") or t.startswith("apply") for t in tables), tables
 
     out = await as_member(console, NAME, "privacy forget", "1")
     assert "Pivot has forgotten you here" in out
