@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log at DEBUG and show tracebacks for configuration problems")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the bot: every platform with a token, else the console")
+    run = sub.add_parser("run", help="run the bot: every platform with a token (none: the console on a terminal, else exit 2)")
     run.add_argument("--no-migrate", action="store_true", help="don't apply pending database migrations")
     run.add_argument("--shard-ids", help="Discord shard ids this process runs, e.g. 0,1")
     run.add_argument("--shard-count", type=int, help="total Discord shards across all processes")
