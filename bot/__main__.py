@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pivot: {exc}", file=sys.stderr)
         return 2
+    if (refusal := settings.clock_refusal()) is not None:
+        print(f"pivot: {refusal}", file=sys.stderr)
+        return 2
     level = "DEBUG" if args.debug else settings.logging.level
     configure_logging(level, fmt=settings.logging.format, secrets=settings.secret_values())
     command = args.command or "run"

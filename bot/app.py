@@ -13,6 +13,7 @@ from bot.adapters.web.health import health_routes
 from bot.adapters.web.pages import page_routes
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.clockstate import SharedClock
 from bot.core.commands import Registry
 from bot.core.db import make_engine, make_session_factory
 from bot.core.dispatch import Dispatcher
@@ -48,9 +49,11 @@ class App:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, demo: bool = False) -> None:
         """`demo`: the console's offline demo — features without credentials use their sample data."""
         self.settings = settings
-        self.clock = clock or SystemClock()
         self.engine = make_engine(settings.database.url, echo=settings.database.echo)
         self.session_factory = make_session_factory(self.engine)
+        if clock is None and settings.clock.source == "database":
+            clock = SharedClock(self.session_factory, poll_seconds=settings.clock.poll_seconds)
+        self.clock = clock or SystemClock()
         self.features = load_all()
         self.registry = Registry(g for f in self.features for g in f.groups)
         self.resources: dict[str, Any] = {}
@@ -113,6 +116,10 @@ class App:
             self.attach(adapter)
         if self.web.wanted:
             await self.web.start()
+        if isinstance(self.clock, SharedClock):
+            # Before anything asks the time: ticks and claims see the simulated clock only.
+            self.clock.on_move(self.scheduler.clock_moved)
+            await self.clock.start()
         outbox_task = asyncio.create_task(self.outbox.run_forever(), name="outbox")
         self.scheduler.start()
         tasks = [asyncio.create_task(a.start(), name=a.platform) for a in adapters]
@@ -147,6 +154,8 @@ class App:
     async def _wind_down(self, tasks: list[asyncio.Task[None]], outbox_task: asyncio.Task[None],
                          adapters: Sequence[Adapter]) -> None:
         await self.scheduler.drain(SHUTDOWN_GRACE_SECONDS)
+        if isinstance(self.clock, SharedClock):
+            await self.clock.close()
         self.outbox.stop()
         try:
             await asyncio.wait_for(outbox_task, SHUTDOWN_GRACE_SECONDS)

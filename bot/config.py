@@ -190,6 +190,15 @@ class SchedulerSettings(BaseModel):
     grace_minutes: int = Field(default=180, ge=0)
 
 
+class ClockSettings(BaseModel):
+    # "system": the real time (production). "database": system time plus an offset kept in the
+    # database that every process follows (a simulated clock for tests and demos against local
+    # fakes; refused with the real Discord or Slack API). See bot/core/clockstate.py.
+    source: Literal["system", "database"] = "system"
+    # With source = "database": how often each process looks whether the clock moved.
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 class OutboxSettings(BaseModel):
     max_attempts: int = Field(default=8, ge=1)
     backoff_seconds: float = Field(default=30, gt=0)
@@ -283,6 +292,7 @@ class Settings(BaseSettings):
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    clock: ClockSettings = Field(default_factory=ClockSettings)
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
@@ -317,6 +327,24 @@ class Settings(BaseSettings):
         if password:
             values.append(str(password))
         return values
+
+    def clock_refusal(self) -> str | None:
+        """Why this configuration may not run on the simulated clock (None: it may). Against a
+        real platform it would post challenges and check-ins at the wrong time to people."""
+        if self.clock.source != "database":
+            return None
+        real = []
+        if self.discord.token is not None and not self.discord.api_url:
+            real.append("discord.api_url")
+        if self.slack.enabled and not self.slack.api_url:
+            real.append("slack.api_url")
+        if not real:
+            return None
+        return (
+            'clock.source = "database" (a simulated clock, for tests and demos) runs only against '
+            f"local fakes, but {' and '.join(real)} is not set (the real API is used); "
+            'use clock.source = "system"'
+        )
 
     @property
     def has_platform(self) -> bool:

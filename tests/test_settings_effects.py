@@ -44,6 +44,8 @@ EFFECTS: dict[str, str] = {
     "slack.queue": "tests/adapters/slack/test_hardening.py::test_a_full_queue_answers_busy_at_once_and_the_queued_work_still_runs",
     "slack.workers": "tests/adapters/slack/test_hardening.py::test_a_full_queue_answers_busy_at_once_and_the_queued_work_still_runs",
     "slack.client_id": "tests/adapters/slack/test_oauth.py::test_a_workspace_installs_and_pivot_answers_there_with_its_own_token",
+    "clock.source": "tests/core/test_clockstate.py::test_two_processes_follow_the_offset_run_their_ticks_and_acknowledge",
+    "clock.poll_seconds": "tests/core/test_clockstate.py::test_two_processes_follow_the_offset_run_their_ticks_and_acknowledge",
     "discord.sync_commands": "tests/adapters/discord/test_upkeep.py::test_commands_are_registered_at_start_only_when_their_definition_changed",
 }
 

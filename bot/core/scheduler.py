@@ -72,6 +72,9 @@ class Scheduler:
         self.started_at: float | None = None
         self._aps: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[None]] = set()
+        # When each tick last started, by the ticks' clock (for `clock_moved`).
+        self._last_run: dict[str, datetime] = {}
+        self._paused = False
 
     def interval(self, tick: Tick) -> float:
         """Seconds between runs: ticks declared every minute (the base cadence) run every
@@ -104,6 +107,7 @@ class Scheduler:
 
     def shutdown(self) -> None:
         """Start no more ticks (ticks already running are left to finish: see `drain`)."""
+        self._paused = True
         if self._aps is not None and self._aps.running:
             self._aps.pause()
 
@@ -121,6 +125,7 @@ class Scheduler:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
+        self._last_run[name] = self.context.clock.now()
         try:
             with timed(TICK_SECONDS, name):
                 await self.ticks[name].run(self.context)
@@ -132,6 +137,17 @@ class Scheduler:
             self.last_tick_at = time.monotonic()
         if self.after_tick is not None:
             self.after_tick()
+
+    async def clock_moved(self) -> None:
+        """The clock jumped (a simulated clock, `clock.source = "database"`): run each tick whose
+        own interval has passed by that clock since it last ran — as if the wall clock had run
+        the ticks all along, at the cadence they declare — and return when they are done."""
+        now = self.context.clock.now()
+        due = [name for name, tick in self.ticks.items()
+               if (last := self._last_run.get(name)) is None or now - last >= tick.every]
+        if due and not self._paused:
+            # Concurrently, as the scheduler runs them on the wall clock (each its own job).
+            await asyncio.gather(*(self.run_tick(name) for name in due))
 
     async def run_all(self) -> None:
         """Every tick once, in order (the console's `/wait` and the tests)."""

@@ -43,13 +43,21 @@ class Catalogue:
     items: tuple[ChallengeItem, ...]
     families: tuple[Family, ...]
     _index: dict[str, ChallengeItem] = field(init=False, repr=False, compare=False, hash=False)
+    # topic → its roadmap step (a curated item's first, else its family's): asked per post.
+    _steps: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {i.id: i for i in self.items})
+        steps: dict[str, str] = {}
+        for item in self.items:
+            steps.setdefault(item.topic, item.step)
+        for family in self.families:
+            steps.setdefault(family.topic, family.step)
+        object.__setattr__(self, "_steps", steps)
 
     @property
     def topics(self) -> list[str]:
-        return sorted({i.topic for i in self.items} | {f.topic for f in self.families})
+        return sorted(self._steps)
 
     def item(self, item_id: str) -> ChallengeItem | None:
         """The item with this id: a curated one, or a generated one rebuilt from its id."""
@@ -72,8 +80,9 @@ def topic_rotation(catalogue: Catalogue, community_id: int) -> list[str]:
     """This community's order of topics: shuffled per step, then spread so steps interleave."""
     rng = random.Random(f"topics:{community_id}")
     placed: list[tuple[float, int, str]] = []
+    every = catalogue.topics
     for step_index, step in enumerate(STEPS):
-        topics = sorted(t for t in catalogue.topics if _step_of(catalogue, t) == step)
+        topics = [t for t in every if _step_of(catalogue, t) == step]
         rng.shuffle(topics)
         for i, topic in enumerate(topics):
             placed.append(((i + 0.5) / len(topics), step_index, topic))
@@ -81,13 +90,7 @@ def topic_rotation(catalogue: Catalogue, community_id: int) -> list[str]:
 
 
 def _step_of(catalogue: Catalogue, topic: str) -> str:
-    for item in catalogue.items:
-        if item.topic == topic:
-            return item.step
-    for family in catalogue.families:
-        if family.topic == topic:
-            return family.step
-    raise KeyError(topic)
+    return catalogue._steps[topic]
 
 
 def recent_window(day: date) -> date:
