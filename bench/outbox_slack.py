@@ -54,7 +54,12 @@ async def run_outbox(url: str, posts: int, channels: list[str]) -> dict[str, flo
     async with FakeSlack(channel_rate=1.0) as fake:
         settings = Settings(database={"url": url}, slack={"bot_token": TOKEN, "api_url": fake.base_url})
         app = App(settings, clock=SystemClock())
-        sender = SlackSender(make_client(settings, retries=False))
+        client = make_client(settings, retries=False)
+
+        async def client_for(team_id: str) -> AsyncWebClient:
+            return client
+
+        sender = SlackSender(client_for)
         try:
             app.outbox.senders["slack"] = sender
             now = datetime.now(UTC)
