@@ -290,7 +290,8 @@ def render(state: dict[str, Any]) -> Reply:
                   f"**Fix:** {fix}\n\n{retry}"),
             extra=extra,
         )
-    members = state.get("members", [])
+    # By name: the same members read the same way whatever order their DMs failed in.
+    members = sorted(state.get("members", []), key=lambda pair: (str(pair[1]).lower(), str(pair[0])))
     named = ", ".join(f"<@{uid}>" for uid, _ in members[:MAX_NAMED])
     if len(members) > MAX_NAMED:
         named += f" and {len(members) - MAX_NAMED} more"
