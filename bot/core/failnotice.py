@@ -80,6 +80,10 @@ POST_NAMES: Mapping[str, tuple[str, str]] = {
     "project-request": ("a project request", "project requests"),
     "ask": ("a question post", "question posts"),
     "mock-intro": ("a mock-interview introduction", "mock-interview introductions"),
+    "mock-brief": ("a mock-interview brief", "mock-interview briefs"),
+    "mock-form": ("a mock-interview feedback form", "mock-interview feedback forms"),
+    "jobs-nudge": ("an application follow-up", "application follow-ups"),
+    "project-nudge": ("a project nudge", "project nudges"),
 }
 POST = ("a post", "posts")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -198,27 +198,3 @@ async def test_a_notice_that_fails_is_not_noticed(
     assert statuses == ["failed", "failed"]  # the challenge and its notice; nothing after
     listing = await console.say("admin failures")
     assert "#ml-daily" in listing and "DM to @ada" in listing
-
-
-async def test_a_removed_community_gets_no_scheduled_posts(
-    console: ConsoleHarness, app: App, clock: ManualClock
-) -> None:
-    from bot.core.outbox import community_removed, community_returned
-
-    await console.say("admin set channel challenge #ml-daily", "checkin schedule daily 09:00")
-    async with app.session_factory() as session:
-        await community_removed(session, "console", "local", now=clock.now(), reason="removed")
-        await session.commit()
-    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    await app.scheduler.run_all()
-    async with app.session_factory() as session:
-        assert list((await session.execute(select(OutboxMessage))).scalars()) == []
-    # Back the next day: posts resume.
-    async with app.session_factory() as session:
-        await community_returned(session, "console", "local")
-        await session.commit()
-    clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(seconds=30))
-    await app.scheduler.run_all()
-    async with app.session_factory() as session:
-        keys = sorted(r.dedupe_key.split(":")[0] for r in (await session.execute(select(OutboxMessage))).scalars())
-    assert keys == ["challenge", "checkin"]
