@@ -16,7 +16,7 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Button, Field, Reply, mention
 from bot.core.numbers import next_number
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.ask.models import SEARCH, Answer, Helper, Kudos, Ping, Question
 from bot.features.ask.routing import Pick, pick_helpers
 from bot.features.ask.topics import TOPICS, suggest
@@ -404,7 +404,7 @@ async def escalate_due(session: AsyncSession, *, now: datetime, prefixes: dict[s
     rows = (await session.execute(
         select(Question, Community).join(Community, Community.id == Question.community_id).where(
             Question.status == "open", Question.escalated_at.is_(None),
-            Question.posted_at <= now - ESCALATE_AFTER, ~answered,
+            Question.posted_at <= now - ESCALATE_AFTER, ~answered, present(Community.id),
         ).order_by(Question.id).limit(200)
     )).all()
     # Drafts nobody decided on (neither "Post anyway" nor "That answers it") don't linger.

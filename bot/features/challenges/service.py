@@ -25,7 +25,7 @@ from bot.core.db import rowcount
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
-from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
+from bot.core.tenancy import Community, CommunityChannel, Member, channel_for, present
 from bot.features.challenges import rating, review
 from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.grading import grade
@@ -385,7 +385,7 @@ async def due_communities(
             select(Community)
             .join(CommunityChannel, with_channel)
             .outerjoin(ChallengeSettings, ChallengeSettings.community_id == Community.id)
-            .where(or_(*conditions))
+            .where(or_(*conditions), present(Community.id))
             .order_by(Community.id)
         )
         for community in (await session.execute(stmt)).scalars():
@@ -466,6 +466,7 @@ async def reveal_due(
                 ChallengePost.status == POST_OPEN,
                 ChallengePost.reveal_at.is_not(None),
                 ChallengePost.reveal_at <= now,
+                present(ChallengePost.community_id),
             )
             .order_by(ChallengePost.id)
         )

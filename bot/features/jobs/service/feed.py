@@ -35,7 +35,7 @@ from bot.core.db import rowcount
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.jobs.boards import (
     BOARD_RE,
     KINDS,
@@ -203,7 +203,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = 100) -> l
     """Sources due now, each taken by one poller (the conditional UPDATE is the lock)."""
     due = (
         await session.execute(
-            select(JobSource).where(JobSource.next_poll_at <= now)
+            select(JobSource).where(JobSource.next_poll_at <= now, present(JobSource.community_id))
             .order_by(JobSource.next_poll_at).limit(limit)
         )
     ).scalars().all()
