@@ -2,12 +2,14 @@
 
 Creates its own database next to PIVOT_BENCH_DATABASE_URL (default
 postgresql+asyncpg://postgres@127.0.0.1:5432/postgres), migrates it, COPYs in 10,000 opted-in
-helpers (with challenge ratings, roadmap milestones and a day of earlier pings) and 100,000
-solved questions, then times, each in its own unit of work:
+helpers (with challenge ratings, roadmap milestones, three pings for every earlier question and
+a busy day of recent ones) and 100,000 solved questions, then times, each in its own unit of work:
 
-- routing: `pick_helpers` for a new question (the one scoring query plus the awake-zone query);
-- search: `ask search` (every word) and the similar-question offer (any word), full-text over
-  the weighted tsvector GIN index;
+- routing: `pick_helpers` for a new question (the candidate query over the ask tables, the
+  challenges feature's bulk topic strengths, the roadmap feature's milestone counts for the
+  leaders, the picks' names);
+- search: `ask search` (every word) and the similar-question offer (any two words, driven by
+  the rarest), full-text over the weighted tsvector GIN index, at most 300 matches ranked;
 - baselines in the same run: `SELECT 1` and a primary-key-like indexed lookup of one question.
 
 Prints p50 and p99 of each. `PIVOT_BENCH_QUESTIONS` / `PIVOT_BENCH_HELPERS` change the sizes.
@@ -123,14 +125,20 @@ async def _seed(url: str) -> None:
             columns=["id", "community_id", "member_id", "number", "title", "details", "topic", "status",
                      "summary", "channel_id", "created_at", "posted_at", "solved_at"],
             records=questions)
-        # A busy day so far: 5,000 pings in the last 24 hours.
-        for k in range(5000):
-            pings.append((k + 1, 1, rng.randint(1, QUESTIONS), rng.randint(1, HELPERS), 1, 1.0, "{}",
+        # The history: three helpers were asked about every earlier question, at least a day ago
+        # (routing reads only the last day of this table, through its index)...
+        for n, q in enumerate(questions, start=1):
+            for member in rng.sample(range(1, HELPERS + 1), 3):
+                pings.append((n, member, q[10] - timedelta(days=1)))
+        # ...and a busy day so far: 5,000 pings in the last 24 hours.
+        for _ in range(5000):
+            pings.append((rng.randint(1, QUESTIONS), rng.randint(1, HELPERS),
                           NOW - timedelta(seconds=rng.randrange(86400))))
+        unique = {(p[0], p[1]): p for p in pings}
         await connection.copy_records_to_table(
             "ask_pings", columns=["id", "community_id", "question_id", "member_id", "round", "score", "parts",
                                   "created_at"],
-            records=list({(p[2], p[3]): p for p in pings}.values()))
+            records=[(k, 1, q, m, 1, 1.0, "{}", at) for k, (q, m, at) in enumerate(unique.values(), start=1)])
         index = [sql for sql in search.ddl(SEARCH, "postgresql") if sql.startswith("CREATE INDEX")]
         await connection.execute(index[0])
         for table in ("members", "ask_helpers", "challenge_ratings", "milestone_checks", "ask_questions",
@@ -198,12 +206,14 @@ async def _run(url: str) -> None:
                              topic="metrics", status="draft")
                 await service.similar(session, q)
 
-        print(f"samples per line: {SAMPLES}")
+        print(f"samples per line: {SAMPLES}; load average before: "
+              + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         await _time("baseline: SELECT 1", select_one)
         await _time("baseline: one question by number (index)", lookup)
         await _time(f"routing: pick 3 of {HELPERS:,} helpers", routing)
         await _time(f"search: `ask search` over {QUESTIONS:,} (all words)", search_all)
-        await _time("search: similar questions (any word, 7 words)", similar)
+        await _time("search: similar questions (any two of 7 words)", similar)
+        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     finally:
         await engine.dispose()
 
