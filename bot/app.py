@@ -72,8 +72,11 @@ class App:
             batch=settings.outbox.batch,
             concurrency=settings.outbox.concurrency,
         )
-        self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
-                                     resources=self.resources, after_commit=self.outbox.wake)
+        self.dispatcher = Dispatcher(
+            self.registry, self.session_factory, self.clock, settings,
+            resources=self.resources, after_commit=self.outbox.wake,
+            thread_replies={k: h for f in self.features for k, h in f.thread_replies.items()},
+        )
         self.prefixes: dict[str, str] = {}
         # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
         self.web = WebServer(settings.http)
