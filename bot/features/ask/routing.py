@@ -14,26 +14,31 @@ Hard rules: never the asker, never someone already asked about this question, no
 
 How it stays fast with thousands of helpers (see bench/ask_routing.py):
 
-1. one query over this feature's own tables gives the candidates — opted in, the topic listed
-   or any topic, under the daily cap (pings of the last 24 hours come from an index range on
-   `(community_id, created_at)`, a day's slice of the table, not every ping ever) — with only
-   the columns the score needs; "awake" is decided here per distinct time zone;
-2. the challenges feature's `topic_strengths` gives the rating and answers of those candidates
-   in the topic, in one bulk query (one array parameter on PostgreSQL);
-3. milestones only move a score by up to MILESTONE_MAX, so the roadmap feature's
-   `milestones_done` is asked for the LEADERS best by every other part, and further down only
-   while someone there could still overtake the picks: the result is exact.
+1. the topic's best rated are read from the top, 200 at a time, through the challenges
+   feature (`topic_leaders`, an index range); one query over this feature's own tables says
+   which of them are eligible helpers (opted in, topic, awake, under the daily cap — the pings
+   of the last 24 hours come from an index range on `(community_id, created_at)`, a day's
+   slice of the table), the roadmap feature (`milestones_done`) adds their milestones, and
+   the walk stops as soon as nobody not yet read could overtake the picks: a rating bounds the
+   rating part, the other parts have fixed maxima (a threshold algorithm: exact);
+2. when that can't be shown (a topic without ratings — career, tooling — or everyone strong
+   asleep or busy), every eligible helper is scored: one query over the ask tables (awake
+   zones joined as one array on PostgreSQL), their topic strengths in one bulk call to the
+   challenges feature (`topic_strengths`) unless the walk already read them all, and
+   milestones for the LEADERS best by every other part, further down only while someone
+   there could still overtake the picks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import String, bindparam, func, or_, select
+from sqlalchemy import String, bindparam, case, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,6 +104,8 @@ def _clip(value: float, low: float, high: float) -> float:
 @dataclass
 class _Candidate:
     member_id: int
+    platform_user_id: str
+    display_name: str
     topic: float
     rating: float
     experience: float
@@ -120,11 +127,16 @@ class _Candidate:
 
 async def _candidates(
     session: AsyncSession, community: Community, question: Question, *, now: datetime,
-    among: dict[int, challenges.TopicStrength] | None = None,
+    among: Collection[int] | None = None, strengths: dict[int, challenges.TopicStrength] | None = None,
+    best_of: int | None = None,
 ) -> list[_Candidate]:
     """Opted-in, awake helpers for this topic under the daily cap, not yet asked about this
-    question, never the asker; every score part but milestones. `among`: only these members,
-    whose topic strengths are already known."""
+    question, never the asker; every score part but milestones. `among`: only these members.
+    `strengths`: the topic strengths when already known (else asked of the challenges feature).
+    `best_of` (PostgreSQL, nobody rated in the topic): only those who could still be among the
+    best `best_of` — the score is then topic + fairness + milestones, and milestones add at
+    most MILESTONE_MAX, so whoever trails the `best_of`-th by more than that is left in the
+    database."""
     cid = community.id
     recent_where = [Ping.community_id == cid, Ping.created_at > now - DAY]
     if among is not None:
@@ -143,7 +155,8 @@ async def _candidates(
     already = select(Ping.member_id).where(Ping.question_id == question.id)
     zone = func.coalesce(Member.timezone, community.timezone)
     stmt = (
-        select(Helper.member_id, Helper.topics == "", zone, n_pings, recent.c.last)
+        select(Helper.member_id, Helper.topics == "", zone, n_pings, recent.c.last,
+               Member.platform_user_id, Member.display_name)
         .join(Member, Member.id == Helper.member_id)
         .outerjoin(recent, recent.c.member_id == Helper.member_id)
         .where(
@@ -164,16 +177,25 @@ async def _candidates(
         # parameter), so only awake helpers leave the database.
         zones = func.unnest(bindparam("zones", sorted(awake_now), type_=ARRAY(String))).table_valued("name")
         stmt = stmt.join(zones, zones.c.name == zone)
+        if best_of is not None:
+            ask_part = (case((Helper.topics == "", literal(0.3)), else_=literal(1.0)) - 0.4 * n_pings
+                        - case((recent.c.last > now - RECENT, literal(0.3)), else_=literal(0.0)))
+            every = stmt.add_columns(ask_part.label("ask_part")).cte("every")
+            cutoff = select(every.c.ask_part).order_by(every.c.ask_part.desc()).offset(best_of - 1).limit(1)
+            stmt = select(*[c for c in every.c if c.name != "ask_part"]).where(
+                every.c.ask_part >= func.coalesce(cutoff.scalar_subquery(), -100.0) - MILESTONE_MAX - 1e-9)
     rows = [r for r in (await session.execute(stmt)).all() if r[2] in awake_now]
-    strengths = among if among is not None else await challenges.topic_strengths(
-        session, cid, [r[0] for r in rows], question.topic)
+    if strengths is None:
+        strengths = await challenges.topic_strengths(session, cid, [r[0] for r in rows], question.topic)
     out = []
-    for member_id, any_topic, _zone, pings, last in rows:
+    for member_id, any_topic, _zone, pings, last, user_id, name in rows:
         strength = strengths.get(member_id)
         answers = strength.answers if strength else 0
         recently = last is not None and last > now - RECENT
         out.append(_Candidate(
             member_id=member_id,
+            platform_user_id=user_id,
+            display_name=name,
             topic=0.3 if any_topic else 1.0,
             rating=_clip((strength.rating - 1000.0) / 400.0, -1.0, 2.0) if strength and answers > 0 else 0.0,
             experience=_clip(answers / 40.0, 0.0, 0.5),
@@ -196,10 +218,10 @@ async def pick_helpers(
     """The best `limit` helpers for this question right now (may be fewer, or none)."""
     if not awake_zones(now):
         return []
-    best = await _from_the_best_rated(session, community, question, now=now, limit=limit)
+    best, ratings = await _from_the_best_rated(session, community, question, now=now, limit=limit)
     if best is None:
-        best = await _from_everyone(session, community, question, now=now, limit=limit)
-    return await _picks(session, community, best[:limit])
+        best = await _from_everyone(session, community, question, now=now, limit=limit, ratings=ratings)
+    return _picks(best[:limit])
 
 
 def _final_order(now: datetime) -> Any:
@@ -209,20 +231,24 @@ def _final_order(now: datetime) -> Any:
 
 async def _from_the_best_rated(
     session: AsyncSession, community: Community, question: Question, *, now: datetime, limit: int
-) -> list[_Candidate] | None:
+) -> tuple[list[_Candidate] | None, dict[int, challenges.TopicStrength] | None]:
     """The picks, found by walking the challenges feature's ratings in the topic from the top
     (a threshold algorithm): helpers among them are scored exactly (milestones included), and
     the walk stops once the `limit`-th best total is at least what anyone not yet seen could
     reach — a rated helper further down (their rating bounds the rating part; topic, experience
     and milestones at most), or a helper with no rating in the topic (UNRATED_MAX). None when
-    that can't be shown within LEADER_BATCHES batches (few ratings, everyone strong asleep)."""
+    that can't be shown within LEADER_BATCHES batches (few ratings, everyone strong asleep), with
+    every rating in the topic when the walk read them all (often none: career, tooling)."""
     seen: dict[int, _Candidate] = {}
+    ratings: dict[int, challenges.TopicStrength] = {}
     after: tuple[float, int] | None = None
     for _ in range(LEADER_BATCHES):
         leaders = await challenges.topic_leaders(session, community.id, question.topic,
                                                  limit=LEADER_BATCH, after=after)
         if leaders:
-            batch = await _candidates(session, community, question, now=now, among=dict(leaders))
+            ratings.update(leaders)
+            batch = await _candidates(session, community, question, now=now, among=[m for m, _ in leaders],
+                                      strengths=ratings)
             counts = await roadmap.milestones_done(session, community.id, [c.member_id for c in batch])
             for c in batch:
                 c.milestones = min(counts.get(c.member_id, 0) / 40.0, MILESTONE_MAX)
@@ -235,17 +261,21 @@ async def _from_the_best_rated(
                             + EXPERIENCE_MAX + MILESTONE_MAX)
         best = sorted(seen.values(), key=_final_order(now))
         if len(best) >= limit and best[limit - 1].total >= reachable:
-            return best
+            return best, None
         if reachable <= UNRATED_MAX:
-            return None
-    return None
+            return None, ratings if exhausted else None
+    return None, None
 
 
 async def _from_everyone(
-    session: AsyncSession, community: Community, question: Question, *, now: datetime, limit: int
+    session: AsyncSession, community: Community, question: Question, *, now: datetime, limit: int,
+    ratings: dict[int, challenges.TopicStrength] | None = None,
 ) -> list[_Candidate]:
-    """The picks, from every eligible helper (a topic with few ratings, a small community)."""
-    ranked = sorted(await _candidates(session, community, question, now=now),
+    """The picks, from every eligible helper (a topic with few ratings, a small community).
+    `ratings`: every rating in the topic, when already read."""
+    nobody_rated = ratings is not None and not ratings
+    ranked = sorted(await _candidates(session, community, question, now=now, strengths=ratings,
+                                      best_of=limit if nobody_rated else None),
                     key=lambda c: (-c.partial, c.member_id))
     # Milestones add at most MILESTONE_MAX: once the `limit`-th best total among the first n
     # beats the partial score of the next one plus that, nobody further down can overtake.
@@ -261,21 +291,15 @@ async def _from_everyone(
             len(best) >= limit and best[limit - 1].total > ranked[counted].partial + MILESTONE_MAX
         ):
             return best
-        n *= 4
+        n = len(ranked)  # close scores (few ratings): everyone's milestones, in one query
 
 
-async def _picks(session: AsyncSession, community: Community, picks: list[_Candidate]) -> list[Pick]:
-    names: dict[int, tuple[str, str]] = {}
-    if picks:
-        names = {row[0]: (row[1], row[2]) for row in (await session.execute(
-            select(Member.id, Member.platform_user_id, Member.display_name).where(
-                Member.community_id == community.id, in_ids(session, Member.id, [c.member_id for c in picks]))
-        )).all()}
+def _picks(picks: list[_Candidate]) -> list[Pick]:
     return [
         Pick(
             member_id=c.member_id,
-            platform_user_id=names[c.member_id][0],
-            display_name=names[c.member_id][1],
+            platform_user_id=c.platform_user_id,
+            display_name=c.display_name,
             score=round(c.total, 3),
             parts={
                 "topic": round(c.topic, 3),

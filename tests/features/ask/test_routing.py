@@ -171,7 +171,7 @@ async def test_walking_the_best_rated_gives_exactly_the_best_by_the_score(app: A
         q = question(m["asker"], 2)
         session.add(q)
         await session.flush()
-        walked = await routing._from_the_best_rated(session, community, q, now=NOON, limit=5)
+        walked, _ = await routing._from_the_best_rated(session, community, q, now=NOON, limit=5)
         fast = await routing.pick_helpers(session, community, q, now=NOON, limit=5)
         full = await routing._from_everyone(session, community, q, now=NOON, limit=5)
     assert walked is not None  # the walk proved its answer (no fallback to scoring everyone)
@@ -180,3 +180,36 @@ async def test_walking_the_best_rated_gives_exactly_the_best_by_the_score(app: A
     assert [p.member_id for p in fast] == [c.member_id for c in full[:5]]
     assert [p.score for p in fast] == [round(c.total, 3) for c in full[:5]]
     assert all(p.parts["challenge_rating"] is not None for p in fast[:1])
+
+
+async def test_a_topic_nobody_is_rated_in_gives_the_same_picks_as_scoring_everyone(app: App) -> None:
+    """Career, tooling, projects: no challenge ratings, so routing scores every eligible helper
+    (on PostgreSQL, leaving in the database whoever trails by more than milestones can make up);
+    the picks equal those of scoring everyone with nothing left out."""
+    from bot.features.ask import routing
+    from bot.features.roadmap.models import MilestoneCheck
+
+    rng = random.Random(9)
+    async with app.session_factory() as session, session.begin():
+        names = [f"h{i}" for i in range(40)] + ["asker"]
+        community, m = await people(session, names)
+        for i in range(40):
+            h = m[f"h{i}"]
+            h.timezone = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
+            session.add(helper(h, rng.choice(["", "", "career", "career,tooling", "tooling"])))
+            session.add_all([MilestoneCheck(community_id=community.id, member_id=h.id, milestone_id=f"jobs-{k}",
+                                            checked_at=NOON) for k in range(rng.randint(0, 25))])
+        earlier = question(m["asker"], 1, "career", at=NOON - timedelta(hours=2))
+        session.add(earlier)
+        await session.flush()
+        session.add_all([Ping(community_id=community.id, question_id=earlier.id, member_id=m[f"h{i}"].id, round=1,
+                              score=1.0, parts={}, created_at=NOON - timedelta(hours=rng.choice([1, 6])))
+                         for i in rng.sample(range(40), 12)])
+        q = question(m["asker"], 2, "career")
+        session.add(q)
+        await session.flush()
+        picks = await routing.pick_helpers(session, community, q, now=NOON, limit=4)
+        everyone = await routing._from_everyone(session, community, q, now=NOON, limit=4)
+    assert len(picks) == 4
+    assert [(p.member_id, p.score) for p in picks] == [(c.member_id, round(c.total, 3)) for c in everyone[:4]]
+    assert all(p.parts["topic"] == 1.0 for p in picks)  # listed it: 'any topic' helpers trail
