@@ -114,21 +114,23 @@ async def test_writing_in_the_question_thread_counts_as_answering(bot: DiscordBo
     assert thread is not None
 
     commits = Commits(bot)
-    await fake.member_writes(ada, thread, "Any ideas? I tried a lower learning rate")  # the asker
-    await fake.member_writes(cy, fake.channel("general"), "Unrelated chatter in general")
-    await fake.member_writes(cy, thread, "Clip the gradients to norm 1")
+    try:
+        await fake.member_writes(ada, thread, "Any ideas? I tried a lower learning rate")  # the asker
+        await fake.member_writes(cy, fake.channel("general"), "Unrelated chatter in general")
+        await fake.member_writes(cy, thread, "Clip the gradients to norm 1")
 
-    async def cy_answered(session: AsyncSession) -> bool:
-        return "Cy" in await answerers(session)
+        async def cy_answered(session: AsyncSession) -> bool:
+            return "Cy" in await answerers(session)
 
-    await commits.until(bot, cy_answered)
-    await fake.member_writes(grace, thread, "And check for exploding inputs")
+        await commits.until(bot, cy_answered)
+        await fake.member_writes(grace, thread, "And check for exploding inputs")
 
-    async def grace_answered(session: AsyncSession) -> bool:
-        return "Grace" in await answerers(session)
+        async def grace_answered(session: AsyncSession) -> bool:
+            return "Grace" in await answerers(session)
 
-    await commits.until(bot, grace_answered)
-    commits.close()
+        await commits.until(bot, grace_answered)
+    finally:
+        commits.close()
     async with bot.app.session_factory() as db:
         assert await answerers(db) == {"Cy": None, "Grace": None}  # who, not what
 
