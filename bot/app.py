@@ -75,8 +75,11 @@ class App:
             batch=settings.outbox.batch,
             concurrency=settings.outbox.concurrency,
         )
-        self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
-                                     resources=self.resources, after_commit=self.outbox.wake)
+        self.dispatcher = Dispatcher(
+            self.registry, self.session_factory, self.clock, settings,
+            resources=self.resources, after_commit=self.outbox.wake,
+            thread_replies={k: h for f in self.features for k, h in f.thread_replies.items()},
+        )
         self.prefixes: dict[str, str] = {}
         # Posts that can never be sent tell the admin who can fix it (core/failnotice.py).
         self.outbox.on_failed = self._failure_notices

@@ -1102,6 +1102,30 @@ async def retry(session: AsyncSession, community_id: int, ids: Sequence[int], *,
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def thread_post(
+    session: AsyncSession, platform: str, community_external_id: str, thread_id: str,
+    *, channel: str | None = None,
+) -> tuple[Community, str] | None:
+    """The community and dedupe key of the outbox post that opened this thread (a `thread`
+    target: its platform message id is the thread's id — Discord — or the ts its replies hang
+    from — Slack, where `channel` narrows it, a ts being unique per channel only)."""
+    stmt = (
+        select(Community, OutboxMessage.dedupe_key)
+        .join(Community, Community.id == OutboxMessage.community_id)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.platform_message_id == thread_id,
+            OutboxMessage.kind == "thread",
+            Community.platform == platform,
+            Community.external_id == community_external_id,
+        )
+    )
+    if channel is not None:
+        stmt = stmt.where(OutboxMessage.target == channel)
+    row = (await session.execute(stmt.limit(1))).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def by_dedupe_key(session: AsyncSession, community_id: int, key: str) -> OutboxMessage | None:
     return (await session.execute(
         select(OutboxMessage).where(OutboxMessage.community_id == community_id,

@@ -29,9 +29,12 @@ SIMILAR = 3
 ESCALATE_AFTER = timedelta(hours=12)
 
 
+THREAD_PREFIX = "ask:q:"
+
+
 def thread_key(question: Question) -> str:
     """The outbox row that opens the question's thread; replies go where it went."""
-    return f"ask:q:{question.id}"
+    return f"{THREAD_PREFIX}{question.id}"
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -246,6 +249,26 @@ async def answer(session: AsyncSession, community: Community, member: Member, qu
     return row
 
 
+async def answered_in_thread(session: AsyncSession, member: Member, question: Question, *,
+                             now: datetime) -> bool:
+    """`member` wrote in the question's thread: that counts as answering (it stops the 12-hour
+    round, shows them in `ask show`, offers them to the asker as who helped). Who and when
+    only, never the words. Not the asker, not on a solved question, once per member."""
+    if question.member_id == member.id or question.status != "open" \
+            or question.community_id != member.community_id:
+        return False
+    seen = (await session.execute(
+        select(Answer.id).where(Answer.community_id == question.community_id,
+                                Answer.question_id == question.id, Answer.member_id == member.id).limit(1)
+    )).first()
+    if seen is not None:
+        return False
+    session.add(Answer(community_id=question.community_id, question_id=question.id, member_id=member.id,
+                       text=None, created_at=now))
+    await session.flush()
+    return True
+
+
 async def candidates(session: AsyncSession, question: Question) -> list[Member]:
     """Who might have helped: members who answered or were pinged, never the asker."""
     ids = set((await session.execute(
@@ -286,7 +309,8 @@ async def solve(session: AsyncSession, community: Community, member: Member, que
         raise InvalidInput(f"Summaries are limited to {MAX_ANSWER} characters.")
     if summary is None and helper is not None:
         last = (await session.execute(
-            select(Answer.text).where(Answer.question_id == question.id, Answer.member_id == helper.id)
+            select(Answer.text).where(Answer.question_id == question.id, Answer.member_id == helper.id,
+                                      Answer.text.is_not(None))
             .order_by(Answer.id.desc()).limit(1))).scalar_one_or_none()
         summary = last
     question.status = "solved"

@@ -118,7 +118,11 @@ class TopicRating(Base):
     """A member's Elo-style rating on one topic (see rating.py)."""
 
     __tablename__ = "challenge_ratings"
-    __table_args__ = (UniqueConstraint("member_id", "topic"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "topic"),
+        # The best rated in a topic, read from the top (ask's helper routing).
+        Index("ix_challenge_ratings_topic_rating", "community_id", "topic", "rating"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(

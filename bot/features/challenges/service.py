@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.db import rowcount
+from bot.core.db import in_ids, rowcount
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
@@ -759,6 +759,48 @@ async def ratings_of(session: AsyncSession, member: Member) -> dict[str, TopicRa
         )
     ).scalars()
     return {r.topic: r for r in rows}
+
+
+@dataclass(frozen=True)
+class TopicStrength:
+    """A member's standing in one topic: their rating and how many answers it rests on."""
+
+    rating: float
+    answers: int
+
+
+async def topic_strengths(
+    session: AsyncSession, community_id: int, member_ids: Sequence[int], topic: str
+) -> dict[int, TopicStrength]:
+    """Rating and answer count in `topic` of each of these members who has one (others are
+    left out: they never answered a challenge in it). For the ask feature's helper routing."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(TopicRating.member_id, TopicRating.rating, TopicRating.answers).where(
+            TopicRating.community_id == community_id,
+            TopicRating.topic == topic,
+            in_ids(session, TopicRating.member_id, member_ids),
+        )
+    )
+    return {int(m): TopicStrength(float(r), int(a or 0)) for m, r, a in rows.all()}
+
+
+async def topic_leaders(
+    session: AsyncSession, community_id: int, topic: str, *, limit: int,
+    after: tuple[float, int] | None = None,
+) -> list[tuple[int, TopicStrength]]:
+    """Members by rating in `topic`, highest first (ties: lower member id first), `limit` at a
+    time: `after` is the (rating, member id) of the last one already read. An index range, so
+    reading the top of a topic costs the same whatever the community's size."""
+    stmt = select(TopicRating.member_id, TopicRating.rating, TopicRating.answers).where(
+        TopicRating.community_id == community_id, TopicRating.topic == topic)
+    if after is not None:
+        stmt = stmt.where(or_(TopicRating.rating < after[0],
+                              and_(TopicRating.rating == after[0], TopicRating.member_id > after[1])))
+    rows = await session.execute(
+        stmt.order_by(TopicRating.rating.desc(), TopicRating.member_id).limit(limit))
+    return [(int(m), TopicStrength(float(r), int(a or 0))) for m, r, a in rows.all()]
 
 
 # --- practice ----------------------------------------------------------------------------------------
