@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -176,3 +177,45 @@ class ReviewItem(Base):
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PERIOD_WEEK = "week"
+PERIOD_MONTH = "month"
+PERIOD_ALL = "all"
+PERIODS = (PERIOD_WEEK, PERIOD_MONTH, PERIOD_ALL)
+# The period_start of the all-time rows.
+ALL_TIME_START = date(1970, 1, 1)
+
+
+class ChallengeScore(Base):
+    """A member's leaderboard score in one period: correct daily answers on posts of that week
+    (from Monday), calendar month or all time, by the post's local date.
+
+    Kept in step with `challenge_attempts` in the transaction that grades a daily answer
+    (practice and reviews never count), so a leaderboard reads the top N off the rank index
+    instead of aggregating every attempt. `period_start` is the Monday, the 1st of the month,
+    or ALL_TIME_START.
+    """
+
+    __tablename__ = "challenge_scores"
+    __table_args__ = (
+        UniqueConstraint("community_id", "member_id", "period", "period_start"),
+        # Top N is an index scan in leaderboard order; a rank is a count over a range of it.
+        Index(
+            "ix_challenge_scores_rank",
+            "community_id",
+            "period",
+            "period_start",
+            text("points DESC"),
+            "last_correct_at",
+            "member_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+    last_correct_at: Mapped[datetime] = mapped_column(UTCDateTime())

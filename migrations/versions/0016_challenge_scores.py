@@ -1,0 +1,81 @@
+"""challenge_scores: leaderboard points per member and period, backfilled from the attempts
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-02 11:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import bot.core.db
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+# The first local date of the period that holds the post's local date, per dialect:
+# weeks start on Monday (ISO), months on the 1st; all time has one row per member.
+_STARTS = {
+    "postgresql": {
+        "week": "CAST(date_trunc('week', p.local_date) AS DATE)",
+        "month": "CAST(date_trunc('month', p.local_date) AS DATE)",
+        "all": "DATE '1970-01-01'",
+    },
+    "sqlite": {
+        "week": "date(p.local_date, 'weekday 0', '-6 days')",
+        "month": "date(p.local_date, 'start of month')",
+        "all": "'1970-01-01'",
+    },
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "challenge_scores",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("last_correct_at", bot.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["communities.id"],
+                                name=op.f("fk_challenge_scores_community_id_communities"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["members.id"],
+                                name=op.f("fk_challenge_scores_member_id_members"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_challenge_scores")),
+        sa.UniqueConstraint("community_id", "member_id", "period", "period_start",
+                            name=op.f("uq_challenge_scores_community_id_member_id_period_period_start")),
+    )
+    with op.batch_alter_table("challenge_scores", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_challenge_scores_rank",
+            ["community_id", "period", "period_start", sa.text("points DESC"),
+             "last_correct_at", "member_id"],
+            unique=False,
+        )
+    starts = _STARTS[op.get_bind().dialect.name]
+    for period in ("week", "month", "all"):
+        # Correct graded daily answers only: practice and reviews live in other tables.
+        op.execute(
+            "INSERT INTO challenge_scores"
+            " (community_id, member_id, period, period_start, points, last_correct_at)"
+            f" SELECT a.community_id, a.member_id, '{period}', {starts[period]},"
+            " count(*), max(a.created_at)"
+            " FROM challenge_attempts a JOIN challenge_posts p ON p.id = a.post_id"
+            " WHERE a.correct"
+            " GROUP BY a.community_id, a.member_id"
+            + ("" if period == "all" else f", {starts[period]}")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("challenge_scores", schema=None) as batch_op:
+        batch_op.drop_index("ix_challenge_scores_rank")
+    op.drop_table("challenge_scores")
