@@ -12,7 +12,8 @@ projects with devlogs, job applications with their moves, a job feed, and questi
 and kudos. Then it runs each command through the real dispatcher (parse, unit of work, handler,
 reply) as a member in the middle of the standings, RUNS times, and prints p50 and p99 beside the
 same-run baseline: a `SELECT 1` through a session of the same pool. Target: p99 under 50 ms for
-each.
+each. PIVOT_BENCH_RUNS sets the samples per command (default 100); PIVOT_BENCH_KEEP=1 keeps the
+database for EXPLAIN (and prints its URL).
 """
 
 from __future__ import annotations
@@ -331,7 +332,10 @@ def main() -> None:
         migrate.upgrade(url)
         asyncio.run(_run(url))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if os.environ.get("PIVOT_BENCH_KEEP"):
+            print(f"kept the database: {url}")
+        else:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,11 @@ def upgrade() -> None:
              "last_correct_at", "member_id"],
             unique=False,
         )
+    # A member named in a command is looked up case-insensitively by name or platform id.
+    op.create_index("ix_members_community_lower_name", "members",
+                    ["community_id", sa.text("lower(display_name)")])
+    op.create_index("ix_members_community_lower_user", "members",
+                    ["community_id", sa.text("lower(platform_user_id)")])
     starts = _STARTS[op.get_bind().dialect.name]
     for period in ("week", "month", "all"):
         # Correct graded daily answers only: practice and reviews live in other tables.
@@ -76,6 +81,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_members_community_lower_user", table_name="members")
+    op.drop_index("ix_members_community_lower_name", table_name="members")
     with op.batch_alter_table("challenge_scores", schema=None) as batch_op:
         batch_op.drop_index("ix_challenge_scores_rank")
     op.drop_table("challenge_scores")

@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -200,16 +199,6 @@ class ChallengeScore(Base):
     __tablename__ = "challenge_scores"
     __table_args__ = (
         UniqueConstraint("community_id", "member_id", "period", "period_start"),
-        # Top N is an index scan in leaderboard order; a rank is a count over a range of it.
-        Index(
-            "ix_challenge_scores_rank",
-            "community_id",
-            "period",
-            "period_start",
-            text("points DESC"),
-            "last_correct_at",
-            "member_id",
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,3 +208,16 @@ class ChallengeScore(Base):
     period_start: Mapped[date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer)
     last_correct_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Top N is an index scan in leaderboard order (most points first, then who got there first);
+# a rank is a count over a range of it.
+Index(
+    "ix_challenge_scores_rank",
+    ChallengeScore.community_id,
+    ChallengeScore.period,
+    ChallengeScore.period_start,
+    ChallengeScore.points.desc(),
+    ChallengeScore.last_correct_at,
+    ChallengeScore.member_id,
+)
