@@ -167,6 +167,10 @@ async def _seed(url: str) -> None:
                 f" SELECT a.community_id, a.member_id, '{period}', {start}, count(*), max(a.created_at)"
                 " FROM challenge_attempts a JOIN challenge_posts p ON p.id = a.post_id"
                 f" WHERE a.correct GROUP BY a.community_id, a.member_id{group}")
+        await connection.execute(
+            "INSERT INTO challenge_score_counts (community_id, period, period_start, points, shard, members)"
+            " SELECT community_id, period, period_start, points, member_id % 8, count(*)"
+            " FROM challenge_scores GROUP BY community_id, period, period_start, points, member_id % 8")
         await copy("challenge_ratings", ({**cid, "member_id": mid[m], "topic": t,
                                           "rating": 900 + rng.random() * 400, "answers": 5}
                                          for m in range(0, MEMBERS, 2) for t in TOPICS[: 1 + m % 3]))

@@ -1,4 +1,4 @@
-"""challenge_scores: leaderboard points per member and period, backfilled from the attempts
+"""challenge_scores (+ counts per points): leaderboard points per member and period, backfilled
 
 Revision ID: 0016
 Revises: 0015
@@ -53,6 +53,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("community_id", "member_id", "period", "period_start",
                             name=op.f("uq_challenge_scores_community_id_member_id_period_period_start")),
     )
+    op.create_table(
+        "challenge_score_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        sa.Column("members", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["community_id"], ["communities.id"],
+                                name=op.f("fk_challenge_score_counts_community_id_communities"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_challenge_score_counts")),
+        sa.UniqueConstraint("community_id", "period", "period_start", "points", "shard",
+                            name=op.f("uq_challenge_score_counts_community_id_period_period_start_points_shard")),
+    )
     with op.batch_alter_table("challenge_scores", schema=None) as batch_op:
         batch_op.create_index(
             "ix_challenge_scores_rank",
@@ -78,6 +94,15 @@ def upgrade() -> None:
             " GROUP BY a.community_id, a.member_id"
             + ("" if period == "all" else f", {starts[period]}")
         )
+    # How many members have each number of points, split over 8 shards by member id
+    # (SCORE_SHARDS in bot/features/challenges/models.py).
+    op.execute(
+        "INSERT INTO challenge_score_counts"
+        " (community_id, period, period_start, points, shard, members)"
+        " SELECT community_id, period, period_start, points, member_id % 8, count(*)"
+        " FROM challenge_scores"
+        " GROUP BY community_id, period, period_start, points, member_id % 8"
+    )
 
 
 def downgrade() -> None:
@@ -86,3 +111,4 @@ def downgrade() -> None:
     with op.batch_alter_table("challenge_scores", schema=None) as batch_op:
         batch_op.drop_index("ix_challenge_scores_rank")
     op.drop_table("challenge_scores")
+    op.drop_table("challenge_score_counts")

@@ -221,3 +221,26 @@ Index(
     ChallengeScore.last_correct_at,
     ChallengeScore.member_id,
 )
+
+
+SCORE_SHARDS = 8
+
+
+class ChallengeScoreCount(Base):
+    """How many members have exactly `points` in a period: a rank is a sum over the few point
+    values above, not a count over everyone ranked above. Kept with `challenge_scores` in the
+    same statement's transaction; split over SCORE_SHARDS rows per value (by member id) so members
+    graded at the same moment don't wait on one row."""
+
+    __tablename__ = "challenge_score_counts"
+    __table_args__ = (
+        UniqueConstraint("community_id", "period", "period_start", "points", "shard"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+    shard: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)

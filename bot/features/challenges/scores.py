@@ -3,8 +3,8 @@
 A period is the calendar week (from Monday), the calendar month or all time, by the post's
 local date in the community. `record_correct` adds a point to the member's three rows in the
 transaction that stores the correct attempt; `leaderboard` reads the top N in rank order off
-`ix_challenge_scores_rank` and each shown rank as a count over a range of the same index, so
-its cost does not grow with the number of members or attempts.
+`ix_challenge_scores_rank`, and each shown rank from `challenge_score_counts` (how many members
+have each number of points), so its cost does not grow with the number of members or attempts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,9 @@ from bot.features.challenges.models import (
     PERIOD_MONTH,
     PERIOD_WEEK,
     PERIODS,
+    SCORE_SHARDS,
     ChallengeScore,
+    ChallengeScoreCount,
 )
 
 
@@ -42,13 +44,27 @@ def period_start(period: str, day: date) -> date:
     raise ValueError(f"unknown period {period!r}")
 
 
+def _upsert(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]],
+            keys: list[str], increments: dict[str, Any]) -> Insert:
+    """INSERT rows; on a key conflict, SET `increments` (given the excluded row) instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(model).values(rows)
+        return pg.on_conflict_do_update(index_elements=keys, set_=increments_for(pg, increments))
+    lite = sqlite_insert(model).values(rows)
+    return lite.on_conflict_do_update(index_elements=keys, set_=increments_for(lite, increments))
+
+
+def increments_for(stmt: Any, increments: dict[str, Any]) -> dict[str, Any]:
+    return {name: make(stmt.excluded) for name, make in increments.items()}
+
+
 async def record_correct(
     session: AsyncSession, member: Member, post_date: date, at: datetime
 ) -> None:
     """One more point in each period containing `post_date`, the last one scored `at`.
 
-    One statement, an upsert that increments, so two answers of the same member graded at
-    once (two processes) both count.
+    Upserts that increment, so two answers of the same member graded at once (two processes)
+    both count; the members-per-points counts move with them in the same transaction.
     """
     rows = [
         {
@@ -61,28 +77,43 @@ async def record_correct(
         }
         for period in PERIODS
     ]
-    stmt: Insert
-    if session.get_bind().dialect.name == "postgresql":
-        pg = pg_insert(ChallengeScore).values(rows)
-        stmt = pg.on_conflict_do_update(
-            index_elements=["community_id", "member_id", "period", "period_start"],
-            set_={
-                "points": ChallengeScore.points + 1,
-                "last_correct_at": func.greatest(ChallengeScore.last_correct_at,
-                                                 pg.excluded.last_correct_at),
-            },
-        )
-    else:
-        lite = sqlite_insert(ChallengeScore).values(rows)
-        stmt = lite.on_conflict_do_update(
-            index_elements=["community_id", "member_id", "period", "period_start"],
-            set_={
-                "points": ChallengeScore.points + 1,
-                "last_correct_at": func.max(ChallengeScore.last_correct_at,
-                                            lite.excluded.last_correct_at),
-            },
-        )
-    await session.execute(stmt)
+    latest = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+    stmt = _upsert(
+        session, ChallengeScore, rows, ["community_id", "member_id", "period", "period_start"],
+        {"points": lambda new: ChallengeScore.points + 1,
+         "last_correct_at": lambda new: latest(ChallengeScore.last_correct_at,
+                                               new.last_correct_at)},
+    ).returning(ChallengeScore.period, ChallengeScore.period_start, ChallengeScore.points)
+    moved = (await session.execute(stmt)).all()
+    moves = [(p, s, n, +1) for p, s, n in moved] + [(p, s, n - 1, -1) for p, s, n in moved if n > 1]
+    await _count(session, member.community_id, member.id % SCORE_SHARDS, moves)
+
+
+async def _count(session: AsyncSession, community_id: int, shard: int,
+                 moves: Sequence[tuple[str, date, int, int]]) -> None:
+    """Add each move's delta to the members at its (period, start, points), in one statement
+    whose rows are in key order: concurrent answers lock the shared rows in the same order."""
+    if not moves:
+        return
+    rows = [{"community_id": community_id, "period": period, "period_start": start,
+             "points": points, "shard": shard, "members": delta}
+            for period, start, points, delta in sorted(moves)]
+    await session.execute(_upsert(
+        session, ChallengeScoreCount, rows,
+        ["community_id", "period", "period_start", "points", "shard"],
+        {"members": lambda new: ChallengeScoreCount.members + new.members},
+    ))
+
+
+async def forget_member(session: AsyncSession, member: Member) -> None:
+    """Take the member out of the members-per-points counts (before their scores are deleted)."""
+    rows = (await session.execute(
+        select(ChallengeScore.period, ChallengeScore.period_start, ChallengeScore.points).where(
+            ChallengeScore.community_id == member.community_id,
+            ChallengeScore.member_id == member.id)
+    )).all()
+    await _count(session, member.community_id, member.id % SCORE_SHARDS,
+                 [(p, s, n, -1) for p, s, n in rows])
 
 
 @dataclass(frozen=True)
@@ -163,14 +194,16 @@ async def leaderboard(
 async def _ranks(
     session: AsyncSession, community_id: int, period: str, start: date, points: Sequence[int]
 ) -> dict[int, tuple[int, bool]]:
-    """Points -> (rank, shared) in one round trip: 1 + how many have more, and whether two or
-    more have exactly that many (each a count over a range of the rank index)."""
-    scope = _in_period(community_id, period, start)
-    columns = []
-    for p in points:
-        above = select(func.count()).where(scope, ChallengeScore.points > p)
-        same = select(literal(1)).where(scope, ChallengeScore.points == p).limit(2).subquery()
-        columns += [above.scalar_subquery(),
-                    select(func.count()).select_from(same).scalar_subquery()]
-    values = (await session.execute(select(*columns))).one()
-    return {p: (int(values[2 * i]) + 1, int(values[2 * i + 1]) > 1) for i, p in enumerate(points)}
+    """Points -> (rank, shared): 1 + how many members have more, and whether two or more have
+    exactly that many — sums over the members-per-points counts (a few rows per point value)."""
+    rows = (await session.execute(
+        select(ChallengeScoreCount.points, func.sum(ChallengeScoreCount.members)).where(
+            ChallengeScoreCount.community_id == community_id,
+            ChallengeScoreCount.period == period,
+            ChallengeScoreCount.period_start == start,
+            ChallengeScoreCount.points >= min(points),
+        ).group_by(ChallengeScoreCount.points)
+    )).all()
+    having = {int(p): int(n) for p, n in rows}
+    return {p: (1 + sum(n for q, n in having.items() if q > p), having.get(p, 0) > 1)
+            for p in points}

@@ -23,6 +23,7 @@ from sqlalchemy.sql import FromClause
 from bot.core.db import Base
 from bot.core.outbox import OutboxMessage
 from bot.core.tenancy import Member
+from bot.features.challenges import scores
 
 FORMER_MEMBER = "a former member"
 REMOVED = "[removed]"
@@ -101,6 +102,8 @@ async def forget(session: AsyncSession, member: Member) -> None:
             OutboxMessage.target == member.platform_user_id,
         )
     )
+    # The leaderboard's members-per-points counts hold no member id: take the member out first.
+    await scores.forget_member(session, member)
     for table in reversed(member_tables()):
         # Explicit deletes as well as the cascade: correct even where a backend ignores ON DELETE.
         await session.execute(delete(table).where(table.c.member_id == member.id,

@@ -20,7 +20,13 @@ from bot.core.clock import ManualClock
 from bot.core.errors import NotAllowed
 from bot.core.tenancy import Member
 from bot.features.challenges import service
-from bot.features.challenges.models import PERIODS, ChallengeAttempt, ChallengePost, ChallengeScore
+from bot.features.challenges.models import (
+    PERIODS,
+    ChallengeAttempt,
+    ChallengePost,
+    ChallengeScore,
+    ChallengeScoreCount,
+)
 from bot.features.challenges.scores import Standing, period_start
 from tests.features.challenges import factories
 from tests.features.challenges.test_service import right, wrong
@@ -55,6 +61,26 @@ async def _stored(session: AsyncSession, community_id: int) -> dict[Key, tuple[i
         select(ChallengeScore).where(ChallengeScore.community_id == community_id)
     )).scalars()
     return {(r.member_id, r.period, r.period_start): (r.points, r.last_correct_at) for r in rows}
+
+
+async def _counted(session: AsyncSession, community_id: int) -> dict[tuple[str, date, int], int]:
+    """Members per (period, start, points) as the counts table has them (shards summed, zeros
+    left out)."""
+    rows = (await session.execute(
+        select(ChallengeScoreCount).where(ChallengeScoreCount.community_id == community_id)
+    )).scalars()
+    counted: dict[tuple[str, date, int], int] = {}
+    for r in rows:
+        key = (r.period, r.period_start, r.points)
+        counted[key] = counted.get(key, 0) + r.members
+    return {k: n for k, n in counted.items() if n}
+
+
+def _histogram(scored: dict[Key, tuple[int, datetime]]) -> dict[tuple[str, date, int], int]:
+    counted: dict[tuple[str, date, int], int] = {}
+    for (_, period, start), (points, _) in scored.items():
+        counted[(period, start, points)] = counted.get((period, start, points), 0) + 1
+    return counted
 
 
 def _reference(scored: dict[Key, tuple[int, datetime]], members: Sequence[Member], period: str,
@@ -109,6 +135,7 @@ async def test_scores_equal_a_recount_of_the_attempts(
                                           now=posts[0].posted_at)
         recount = await _recomputed(session, where.id)
         assert await _stored(session, where.id) == recount
+        assert await _counted(session, where.id) == _histogram(recount)
         for period, day in [("week", DAYS[3]), ("week", DAYS[5]), ("month", DAYS[2]),
                             ("month", DAYS[4]), ("all", DAYS[0])]:
             full = _reference(recount, members, period, day)
@@ -153,7 +180,44 @@ async def test_the_migration_fills_the_scores_from_stored_attempts(
             # ada: 3 weeks, 2 months, all time; bob: 2 weeks, 2 months, all time.
             assert len(recount) == 11
             assert await _stored(session, community_id) == recount
+            assert await _counted(session, community_id) == _histogram(recount)
             board = await service.leaderboard(session, community_id, "month", DAYS[2])
             assert [(s.name, s.points) for s in board] == [("bob", 3), ("ada", 2)]
     finally:
         await after.close()
+
+
+async def test_answers_graded_at_once_all_count(app: App) -> None:
+    """Sixteen members answering in the same moment, each in their own transaction: every point
+    and every members-per-points count is there, with no deadlock between the shared rows."""
+    import asyncio
+
+    async with app.session_factory() as session:
+        where = await factories.community(session, "rush")
+        members = [await factories.member(session, where, f"m{i}") for i in range(16)]
+        earlier = await factories.post(session, where, DAYS[2], "gen-dot-product-1",
+                                       posted_at=datetime(2026, 3, 30, 9, tzinfo=UTC))
+        today = await factories.post(session, where, DAYS[3], "gen-dot-product-2",
+                                     posted_at=datetime(2026, 3, 31, 9, tzinfo=UTC))
+        for m in members[::2]:  # half already have a point this week
+            await service.answer(session, m, earlier, right(service.item_of(earlier)),
+                                 now=earlier.posted_at)
+        await session.commit()
+        community_id, post_id = where.id, today.id
+
+    async def answer(member_id: int, offset: int) -> None:
+        async with app.session_factory() as session:
+            member = await session.get(Member, member_id)
+            post = await session.get(ChallengePost, post_id)
+            assert member is not None and post is not None
+            await service.answer(session, member, post, right(service.item_of(post)),
+                                 now=post.posted_at + timedelta(seconds=offset))
+            await session.commit()
+
+    await asyncio.gather(*(answer(m.id, i) for i, m in enumerate(members)))
+    async with app.session_factory() as session:
+        recount = await _recomputed(session, community_id)
+        assert await _stored(session, community_id) == recount
+        assert await _counted(session, community_id) == _histogram(recount)
+        board = await service.leaderboard(session, community_id, "week", DAYS[3], limit=3)
+    assert [(s.rank, s.points, s.tied) for s in board] == [(1, 2, True)] * 3
