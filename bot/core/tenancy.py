@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Time, UniqueConstraint, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Time, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -61,6 +61,9 @@ class CommunityChannel(Base):
 
 
 Index("ix_members_community_name", Member.community_id, Member.display_name)
+# Members named in a command (`goal list --member ada`) are found case-insensitively by name or id.
+Index("ix_members_community_lower_name", Member.community_id, func.lower(Member.display_name))
+Index("ix_members_community_lower_user", Member.community_id, func.lower(Member.platform_user_id))
 
 
 async def ensure_community(

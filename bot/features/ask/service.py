@@ -376,18 +376,25 @@ class BoardRow:
 
 async def leaderboard(session: AsyncSession, community_id: int, *, since: datetime | None,
                       limit: int = 10) -> list[BoardRow]:
-    n = func.count(Kudos.id)
-    stmt = (
-        select(Member, n.label("n"))
-        .join(Kudos, Kudos.member_id == Member.id)
-        .where(Kudos.community_id == community_id, Member.community_id == community_id)
-        .group_by(Member.id)
-        .order_by(n.desc(), Member.display_name)
-        .limit(limit)
+    # Kudos are counted per member first; only members at or above the `limit`-th count (ties
+    # included) are joined to their names, not everyone who ever got a kudo.
+    counts = (
+        select(Kudos.member_id.label("member_id"), func.count(Kudos.id).label("n"))
+        .where(Kudos.community_id == community_id)
+        .group_by(Kudos.member_id)
     )
     if since is not None:
-        stmt = stmt.where(Kudos.created_at >= since)
-    return [BoardRow(m, int(k)) for m, k in (await session.execute(stmt)).all()]
+        counts = counts.where(Kudos.created_at >= since)
+    k = counts.cte("kudos_counts")
+    threshold = select(k.c.n).order_by(k.c.n.desc()).offset(limit - 1).limit(1).scalar_subquery()
+    stmt = (
+        select(Member, k.c.n)
+        .join(k, k.c.member_id == Member.id)
+        .where(Member.community_id == community_id, k.c.n >= func.coalesce(threshold, 0))
+        .order_by(k.c.n.desc(), Member.display_name)
+        .limit(limit)
+    )
+    return [BoardRow(m, int(n)) for m, n in (await session.execute(stmt)).all()]
 
 
 @dataclass(frozen=True)
