@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Time, UniqueConstraint, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
