@@ -31,9 +31,16 @@ REMOVED = "[removed]"
 # are at least this long and contain a space: shorter or one-word values (statuses, levels,
 # time zones) are too common to replace safely.
 MIN_TEXT_TO_SCRUB = 12
-# Columns of fixed keywords, never anyone's words: a member called "week" or "open" must not
-# rewrite others' rows when forgotten.
-KEYWORD_COLUMNS = ("platform", "kind", "status", "period")
+# Columns of fixed vocabularies (statuses, steps, topics, levels, time zones, item ids …),
+# never anyone's words: forgetting a member called "week", "math" or "projects" must not
+# rewrite others' rows (tests/features/privacy/test_commands.py).
+KEYWORD_COLUMNS = frozenset({
+    "platform", "kind", "status", "period", "period_key", "purpose", "step", "topic", "topics",
+    "level", "follow_level", "stage", "from_stage", "to_stage", "frequency", "days", "windows",
+    "timezone", "ramp", "digest_last_week", "interview_type", "prompt_id", "item_id", "item_key",
+    "milestone_id", "source", "focus", "shared_focus", "categories", "answer", "scores", "key",
+    "etag", "last_modified",
+})
 
 
 def member_tables() -> list[Table]:

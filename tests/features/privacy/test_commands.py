@@ -121,3 +121,43 @@ async def test_leaderboard_scores_are_shown_exported_and_forgotten(
     await console.as_member("ada")
     board = await console.say("challenge leaderboard --month")
     assert "1. ada — 1 point ← you" in board and "week —" not in board, board
+
+
+async def test_forgetting_a_member_named_like_a_keyword_leaves_others_keywords(
+    console: ConsoleHarness, app: App
+) -> None:
+    """A member called "math" (a roadmap step and a challenge topic) is forgotten: their name
+    goes, but others' goal steps, challenge topics and statuses that read "math" stay."""
+    from bot.features.challenges.models import ChallengePost
+
+    await console.say("admin set channel challenge #ml-daily", "admin challenge post-now")
+    await console.say('goal add "Finish the linear algebra course" --step math')
+    async with app.session_factory() as session:
+        session.add(Goal(community_id=(await session.execute(select(Member.community_id))).scalars().first(),
+                         member_id=(await session.execute(select(Member.id))).scalars().first(),
+                         number=99, text="Revise probability with math friends", step="math",
+                         status="active", created_at=app.clock.now()))
+        await session.commit()
+        topics_before = sorted((await session.execute(select(ChallengePost.topic))).scalars())
+    await console.as_member("math")
+    await console.say('goal add "Statistics refresher" --step math')
+    await console.say("privacy forget", "1")
+    async with app.session_factory() as session:
+        steps = sorted((await session.execute(select(Goal.step))).scalars())
+        topics = sorted((await session.execute(select(ChallengePost.topic))).scalars())
+        texts = sorted((await session.execute(select(Goal.text))).scalars())
+    assert steps == ["math", "math"], steps
+    assert topics == topics_before
+    assert texts[0] == "Finish the linear algebra course"
+    assert texts[1].startswith("Revise probability with ") and "math" not in texts[1], texts
+
+
+def test_every_keyword_column_names_a_real_column() -> None:
+    """The list of fixed-vocabulary columns stays in step with the models."""
+    from bot.core.db import Base
+    from bot.features import import_models
+    from bot.features.privacy.service import KEYWORD_COLUMNS
+
+    import_models()
+    columns = {c.name for t in Base.metadata.sorted_tables if "community_id" in t.c for c in t.c}
+    assert KEYWORD_COLUMNS <= columns, KEYWORD_COLUMNS - columns
