@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -111,7 +112,10 @@ class Commits:
                 self.committed.clear()
                 if await check():
                     return
-                await self.committed.wait()
+                # A commit on a connection opened before the listener may not be seen: look
+                # again every 0.2 s as well.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.committed.wait(), 0.2)
 
     def close(self) -> None:
         event.remove(self.engine, "commit", self._on_commit)
