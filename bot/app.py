@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.web import WebServer
 from bot.adapters.web.health import health_routes
 from bot.adapters.web.pages import page_routes
 from bot.config import Settings
+from bot.core import failnotice
 from bot.core.clock import Clock, SystemClock
 from bot.core.clockstate import SharedClock
 from bot.core.commands import Registry
 from bot.core.db import make_engine, make_session_factory
 from bot.core.dispatch import Dispatcher
-from bot.core.outbox import OutboxWorker, Sender
+from bot.core.outbox import OutboxWorker, PermanentFailure, Sender
 from bot.core.scheduler import Scheduler, TickContext
 from bot.features import load_all
 
@@ -75,9 +78,14 @@ class App:
             batch=settings.outbox.batch,
             concurrency=settings.outbox.concurrency,
         )
-        self.dispatcher = Dispatcher(self.registry, self.session_factory, self.clock, settings,
-                                     resources=self.resources, after_commit=self.outbox.wake)
+        self.dispatcher = Dispatcher(
+            self.registry, self.session_factory, self.clock, settings,
+            resources=self.resources, after_commit=self.outbox.wake,
+            thread_replies={k: h for f in self.features for k, h in f.thread_replies.items()},
+        )
         self.prefixes: dict[str, str] = {}
+        # Posts that can never be sent tell the admin who can fix it (core/failnotice.py).
+        self.outbox.on_failed = self._failure_notices
         # The one HTTP server; whoever serves over HTTP mounts its routes before `serve`.
         self.web = WebServer(settings.http)
         self.web.add_routes(health_routes(self))
@@ -92,6 +100,10 @@ class App:
             TickContext(self.session_factory, self.clock, settings, self.resources, self.prefixes),
             after_tick=self.outbox.wake,
         )
+
+    async def _failure_notices(self, session: AsyncSession, failures: Sequence[PermanentFailure],
+                               now: datetime) -> int:
+        return await failnotice.notify(session, failures, now, prefixes=self.prefixes)
 
     def request_stop(self) -> None:
         """Shut down gracefully (SIGTERM, SIGINT): `serve` winds down and returns."""

@@ -92,8 +92,10 @@ class SlackSettings(BaseModel):
     # Where Slack's OAuth pages live (tests point it at the fake; default slack.com).
     oauth_url: str = "https://slack.com/oauth/v2/authorize"
     # Work after the acknowledgement runs on this many workers; when `queue` requests are
-    # already waiting, a new one is answered "busy" at once instead of piling up.
-    workers: int = Field(default=8, ge=1, le=256)
+    # already waiting, a new one is answered "busy" at once instead of piling up. The work
+    # shares the event loop with the acks: on a 2-core machine 4 workers gave the most replies/s
+    # and kept acks at 0.8–0.9x bare bolt; 8 gave fewer replies and halved acks (bench/README.md).
+    workers: int = Field(default=4, ge=1, le=256)
     queue: int = Field(default=64, ge=1)
 
     @property

@@ -2,7 +2,8 @@
 
 In platform mode with an up-to-date database, nothing heavy that the mode does not use is
 loaded: alembic (only when migrating), numpy/rustworkx (only when a buddy round is matched),
-matplotlib (only when a chart is drawn), the console adapter (only in console mode).
+matplotlib (only when a chart is drawn), the console adapter (only in console mode), jinja2
+(only when a page is served), httpcore (only when an HTTP client of a feature first sends).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from bot import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
-HEAVY = ["alembic", "numpy", "rustworkx", "matplotlib", "bot.adapters.console"]
+# jinja2: only when a web page is rendered; httpcore: only when the job feed (or Kaggle) first
+# makes a request.
+HEAVY = ["alembic", "numpy", "rustworkx", "matplotlib", "bot.adapters.console", "jinja2", "httpcore"]
 
 PROBE = """
 import asyncio, json, sys

@@ -10,6 +10,8 @@ press a button of an earlier message. Console-only commands:
   /as             back to yourself
   /wait DURATION  let time pass (30m, 2h, 1d, 1w): scheduled posts happen meanwhile
   /press LABEL    press the button with that label on the latest message showing one
+  /reply THREAD TEXT  write in a thread (THREAD as shown: `new thread console-5`), as members
+                  do on Discord and Slack — in a question's thread, that answers it
   /now            the demo clock (kept with the database, so a restart continues from it)
   /reset          start over with a fresh demo database (asks first)
   /help           this text
@@ -245,6 +247,9 @@ class ConsoleAdapter:
         if line.startswith("/press"):
             await self._press_label(line[6:].strip())
             return True
+        if line.startswith("/reply") and (len(line) == 6 or line[6].isspace()):
+            await self._reply_in_thread(line[6:].strip())
+            return True
         press = _PRESS.match(line)
         if press:
             await self._choose(int(press[1]) if press[1] else None, int(press[2]))
@@ -254,6 +259,15 @@ class ConsoleAdapter:
         self._show(reply)
         await self.flush()
         return True
+
+    async def _reply_in_thread(self, rest: str) -> None:
+        thread, _, words = rest.partition(" ")
+        if not re.fullmatch(r"console-\d{1,12}", thread) or not words.strip():
+            self._write("Usage: /reply THREAD TEXT — e.g. /reply console-5 Try a smaller learning rate")
+            return
+        self._write(f"── thread {thread} ── {self.current}: {words.strip()}")
+        await self.app.dispatcher.thread_message(self.caller(), thread)
+        await self.flush()
 
     async def _choose(self, message: int | None, number: int) -> None:
         if message is None:

@@ -13,11 +13,14 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
+    Integer,
     MetaData,
     Select,
     Table,
     TypeDecorator,
+    any_,
     bindparam,
     event,
     select,
@@ -141,6 +144,15 @@ def utcnow() -> datetime:
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def in_ids(session: AsyncSession, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN (ids)` for a list of any length. PostgreSQL binds one integer array
+    (`= ANY(:ids)`): one statement text whatever the length, so it is prepared and planned
+    once, not once per length as an expanded IN list would be. SQLite expands the list."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def insert_for(session: AsyncSession, table: Any) -> PgInsert | SqliteInsert:

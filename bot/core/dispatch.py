@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,8 +43,12 @@ from bot.core.forms import form_params, form_reply, parse_submit
 from bot.core.logcontext import log_context
 from bot.core.messages import Reply, error_reply
 from bot.core.metrics import COMMAND_SECONDS, timed
+from bot.core.outbox import thread_post
 from bot.core.tenancy import Member, ensure_community, ensure_member, find_member
 from bot.core.text import clean_text
+
+if TYPE_CHECKING:
+    from bot.core.feature import ThreadReplyHandler
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +76,11 @@ class Dispatcher:
         *,
         resources: Mapping[str, Any] | None = None,
         after_commit: Callable[[], None] | None = None,
+        thread_replies: Mapping[str, ThreadReplyHandler] | None = None,
     ) -> None:
         self.registry = registry
+        # Features' handlers for "someone wrote in a thread our post opened", by dedupe-key prefix.
+        self.thread_replies = dict(thread_replies or {})
         self.session_factory = session_factory
         self.clock = clock
         self.settings = settings
@@ -154,6 +161,40 @@ class Dispatcher:
         fields = {p.name for p in form_params(command)}
         raw = {key: value for key, value in values.items() if key in fields and str(value).strip()}
         return await self.run_command(caller, command, raw, prefix=prefix, from_form=True)
+
+    async def thread_message(self, caller: Caller, thread_id: str, *, channel: str | None = None) -> bool:
+        """`caller` wrote in a thread (a Discord thread or forum post, the replies under a Slack
+        message, a console thread). When one of our posts opened it and its feature listens,
+        that feature is told who wrote there (never what). Returns whether one was told.
+
+        A thread of nobody's costs one indexed lookup and writes nothing (no member row either).
+        """
+        if not self.thread_replies:
+            return False
+        with _caller_context(caller), log_context(command="thread reply"):
+            async with self.session_factory() as session:
+                found = await thread_post(session, caller.platform, caller.community_id, thread_id,
+                                          channel=channel)
+                handler = None if found is None else next(
+                    (h for prefix, h in self.thread_replies.items() if found[1].startswith(prefix)), None)
+                if found is None or handler is None:
+                    return False
+                try:
+                    ctx = await self._context(session, caller)
+                    await handler(ctx, found[1])
+                    await session.commit()
+                except PivotError as exc:
+                    await session.rollback()
+                    log.info("thread reply not recorded: %s", type(exc).__name__)
+                    return False
+                except Exception:
+                    await session.rollback()
+                    log.exception("recording a thread reply failed for %s:%s", caller.platform,
+                                  caller.community_id)
+                    return False
+        if self.after_commit is not None:
+            self.after_commit()
+        return True
 
     async def autocomplete(self, caller: Caller, command: Command, param_name: str,
                            partial: str) -> list[Choice]:

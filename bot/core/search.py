@@ -10,6 +10,13 @@ writers need do nothing.
 Both backends stem English words (FTS5's `porter` tokenizer, PostgreSQL's `english`
 configuration: "overfitting" finds "overfit") and rank a hit in the title above a hit in the
 body (FTS5 bm25 column weights; tsvector weight A for the title, B for the body).
+
+Bounded on PostgreSQL, whatever the table's size: a GIN scan costs about the posting lists of
+the words it must read, and ranking costs one `ts_rank` per match. So an any-word search is
+driven by its most selective words — the planner's own statistics (`pg_stats`, the column's
+most common lexemes and their frequencies, kept by ANALYZE) say which words are common — and
+only the first `candidates` matches are ranked; the common words still count in the rank. A
+small or never-analyzed table has no common words, and every word drives.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 _FTS_SHADOWS = ("", "_data", "_idx", "_content", "_docsize", "_config")
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
+# PostgreSQL: an any-word search reads the posting lists of its rarest words while together
+# they cover at most this share of the rows (always at least the rarest word).
+DRIVER_BUDGET = 0.03
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ async def search(
     limit: int = 10,
     match_all: bool = False,
     where: Mapping[str, Any] | None = None,
-    candidates: int = 1000,
+    candidates: int = 300,
     min_match: int = 1,
 ) -> list[Hit]:
     """Rows of this community matching `query`, best first.
@@ -146,7 +156,9 @@ async def search(
     `min_match=2` (with `match_all` off): a row must contain at least two of the words — one
     shared common word is no sign of similarity, and it keeps the match set small.
     `candidates`: PostgreSQL ranks at most this many matches (ranking reads each match's
-    vector; a query of common words would otherwise rank most of the table).
+    vector; a query of common words would otherwise rank most of the table). An any-word
+    search there is driven by its rarest words (see the module's docstring): each match
+    contains one of them (with `min_match=2`, one of them and any other word).
     """
     words = terms(query)
     if not words:
@@ -159,20 +171,29 @@ async def search(
         params[f"w{index}"] = value
         filters += f" AND t.{column} = :w{index}"
     postgres = session.get_bind().dialect.name == "postgresql"
+    drivers = words
+    if postgres:
+        frequency = await _pg_frequencies(session, spec, words)
+        # Words PostgreSQL does not index (its own stop words) can match nothing.
+        words = [w for w in words if w in frequency]
+        if not words:
+            return []
+        drivers = _drivers(words, frequency)
     if match_all or len(words) == 1:
         groups = [words]
     elif min_match >= 2:
-        groups = [[a, b] for i, a in enumerate(words) for b in words[i + 1 :]]
+        groups = [[a, b] for i, a in enumerate(words) for b in words[i + 1 :] if a in drivers or b in drivers]
     else:
-        groups = [[w] for w in words]
+        groups = [[w] for w in drivers]
     if postgres:
         params["q"] = " | ".join("(" + " & ".join(g) + ")" for g in groups)
+        params["r"] = " | ".join(words)
         vec = f"t.{spec.pg_column}"
         sql = (
-            f"WITH q AS (SELECT to_tsquery('english', :q) AS q), "
+            f"WITH q AS (SELECT to_tsquery('english', :q) AS q, to_tsquery('english', :r) AS r), "
             f"m AS (SELECT t.{spec.key} AS id, {vec} AS v FROM {spec.table} AS t, q "
             f"WHERE t.{spec.scope} = :scope AND {vec} @@ q.q{filters} LIMIT :cap) "
-            f"SELECT m.id, ts_rank(m.v, q.q) AS rank FROM m, q ORDER BY rank DESC, m.id DESC LIMIT :limit"
+            f"SELECT m.id, ts_rank(m.v, q.r) AS rank FROM m, q ORDER BY rank DESC, m.id DESC LIMIT :limit"
         )
     else:
         params["q"] = " OR ".join("(" + " AND ".join(f'"{w}"' for w in g) + ")" for g in groups)
@@ -186,6 +207,36 @@ async def search(
         )
     rows = (await session.execute(text(sql), params)).all()
     return [Hit(int(r.id), float(r.rank)) for r in rows]
+
+
+def _drivers(words: list[str], frequency: Mapping[str, float]) -> list[str]:
+    """The rarest words, while together they cover at most DRIVER_BUDGET of the rows."""
+    chosen: list[str] = []
+    covered = 0.0
+    for word in sorted(words, key=lambda w: frequency[w]):
+        if chosen and covered + frequency[word] > DRIVER_BUDGET:
+            break
+        chosen.append(word)
+        covered += frequency[word]
+    return chosen
+
+
+async def _pg_frequencies(session: AsyncSession, spec: SearchSpec, words: list[str]) -> dict[str, float]:
+    """word → share of the table's rows whose vector holds its lexeme, from the column's
+    most-common-lexeme statistics (0 for a word rarer than those, or with no statistics yet).
+    Words with no lexeme (PostgreSQL's stop words) are left out."""
+    rows = await session.execute(
+        text(
+            "WITH s AS (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f "
+            "FROM pg_stats WHERE schemaname = current_schema() AND tablename = :table "
+            "AND attname = :column) "
+            "SELECT u.w, l.lexeme, (SELECT s.f[array_position(s.e, l.lexeme)] FROM s) AS freq "
+            "FROM unnest(CAST(:words AS text[])) AS u(w), "
+            "LATERAL unnest(tsvector_to_array(to_tsvector('english', u.w))) AS l(lexeme)"
+        ),
+        {"table": spec.table, "column": spec.pg_column, "words": words},
+    )
+    return {w: float(f or 0.0) for w, _lexeme, f in rows.all()}
 
 
 def ranked(ids: Sequence[Hit]) -> list[int]:

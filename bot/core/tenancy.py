@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ForeignKey, Index, String, Time, UniqueConstraint, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Time,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from bot.core.db import Base, UTCDateTime, insert_for, utcnow
 from bot.core.text import clean_name
@@ -53,9 +62,17 @@ class CommunityChannel(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(64))
     channel_name: Mapped[str] = mapped_column(String(100), default="")
+    # The admin who last set it: failure notices about this channel go to them. None for
+    # settings made before this was recorded, or when that member was forgotten.
+    set_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 Index("ix_members_community_name", Member.community_id, Member.display_name)
+# Members named in a command (`goal list --member ada`) are found case-insensitively by name or id.
+Index("ix_members_community_lower_name", Member.community_id, func.lower(Member.display_name))
+Index("ix_members_community_lower_user", Member.community_id, func.lower(Member.platform_user_id))
 
 
 async def ensure_community(
@@ -132,6 +149,13 @@ async def channel_for(session: AsyncSession, community_id: int, purpose: str) ->
             )
         )
     ).scalar_one_or_none()
+
+
+def present(community_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """For every scheduled tick's "what is due" query: the row's community still has Pivot
+    (not left by the bot on Discord, not uninstalled on Slack: `Community.removed_at`).
+    Works whether or not the query joins `communities`."""
+    return community_id.not_in(select(Community.id).where(Community.removed_at.is_not(None)))
 
 
 def member_timezone(community: Community, member: Member) -> str:

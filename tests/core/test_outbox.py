@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from bot.app import App
 from bot.core.clock import ManualClock
@@ -15,14 +17,17 @@ from bot.core.outbox import (
     DeliveryResult,
     OutboxMessage,
     OutboxWorker,
+    Outgoing,
     PermanentDeliveryError,
     RateLimited,
     Target,
     TransientDeliveryError,
     enqueue,
+    enqueue_many,
     recent_failures,
 )
 from bot.core.tenancy import ensure_community
+from tests.conftest import BACKEND
 
 
 class ScriptedPlatform:
@@ -331,3 +336,35 @@ async def test_dm_channels_are_stored_per_member_and_reused(app: App) -> None:
         await privacy.forget(session, member)
         await session.commit()
         assert list((await session.execute(select(DmChannel))).scalars()) == []
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL's planner")
+async def test_a_burst_of_unanalysed_rows_is_claimed_without_comparing_every_pair(app: App) -> None:
+    """Right after a tick writes thousands of rows, PostgreSQL has no statistics for them yet.
+    The claim's "an earlier row of this destination is waiting" check must stay one index
+    lookup per candidate (a subplan), not an anti-join that compares every pending row with
+    every other (which took 1.75 s for 2,000 rows and grows with the square)."""
+    async with app.session_factory() as session:
+        community = await ensure_community(session, "test", "c1")
+        await enqueue_many(session, [
+            Outgoing(community.id, "test", Target.in_channel(f"C{i % 50}"), Reply(text=f"p{i}"), f"k{i}")
+            for i in range(500)], now=app.clock.now())
+        await session.commit()
+    claims: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.startswith("UPDATE outbox SET lease_owner") and "SELECT" in statement:
+            claims.append((statement, parameters))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        worker = OutboxWorker(app.session_factory, app.clock, {"test": ScriptedPlatform()}, batch=100)
+        assert await worker.run_once() == 100
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = claims
+    async with app.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        plan = "\n".join(row[0] for row in await raw.driver_connection.fetch(
+            "EXPLAIN " + statement, *parameters))
+    assert "SubPlan" in plan and "Anti Join" not in plan, plan

@@ -7,7 +7,9 @@ and `PIVOT_DISCORD_GATEWAY_URL` (`gateway_url`), or finds the gateway through
 message, channel, application and error objects.
 
 Gateway: HELLO (op 10) → IDENTIFY (op 2) → READY + GUILD_CREATE; HEARTBEAT (op 1) →
-HEARTBEAT_ACK (op 11); RESUME (op 6) → RESUMED. `zlib-stream` transport compression is
+HEARTBEAT_ACK (op 11); RESUME (op 6) → RESUMED. THREAD_CREATE when the bot creates a thread;
+MESSAGE_CREATE when a member writes (`member_writes`), honouring the identified intents
+(GUILD_MESSAGES to get it at all, MESSAGE_CONTENT to see its content). `zlib-stream` transport compression is
 spoken when asked for (discord.py asks by default). Interactions are dispatched to the
 session of the shard that owns the guild (DMs: shard 0), built the way Discord builds
 them — slash-command options are typed from the commands registered with the fake.
@@ -57,6 +59,8 @@ MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16)  # view, send, read histo
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
 APP_PERMISSIONS = 377957174272  # what the invite asks for
 SUB_COMMAND, SUB_COMMAND_GROUP, USER, CHANNEL = 1, 2, 6, 7
+# Gateway intents (IDENTIFY's `intents` bit field) that decide which events a session gets.
+GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 15
 
 
 @dataclass
@@ -676,6 +680,7 @@ class FakeDiscord:
             },
         }
         self.thread_members[thread_id] = [self.bot.id]
+        await self._thread_created(thread_id)
         if forum:
             # A forum post's starter message shares the thread's id.
             message = self._message(thread_id, body["message"], request[CALL].files)
@@ -716,6 +721,7 @@ class FakeDiscord:
             },
         }
         self.thread_members[message_id] = [self.bot.id]
+        await self._thread_created(message_id)
         return self._json(self.channels[message_id], status=201)
 
     async def _add_thread_member(self, request: web.Request) -> web.Response:
@@ -823,6 +829,53 @@ class FakeDiscord:
             await session.send(0, self._guild_payload(), "GUILD_CREATE")
         session.identified.set()
         await self._notify()
+
+    async def _thread_created(self, thread_id: str) -> None:
+        """THREAD_CREATE (GUILDS intent): the bot created it, so the bot is told."""
+        for session in self._owning_sessions():
+            if self._intents(session) & GUILDS:
+                await session.send(0, self.channels[thread_id] | {"newly_created": True}, "THREAD_CREATE")
+
+    @staticmethod
+    def _intents(session: _Session) -> int:
+        return int((session.identify or {}).get("intents") or 0)
+
+    async def member_writes(self, user: User, channel_id: str, content: str) -> dict[str, Any]:
+        """`user` posts a message in a channel or thread of the guild, from Discord's own client.
+
+        MESSAGE_CREATE goes to the shard session that owns the guild, as Discord sends it: only
+        to a session that identified with GUILD_MESSAGES, and with the content (also embeds,
+        attachments, components) only with MESSAGE_CONTENT, a privileged intent."""
+        assert channel_id in self.channels, f"fake Discord: no channel {channel_id}"
+        self.users.setdefault(user.id, user)
+        member = {k: v for k, v in user.member().items() if k not in ("user", "permissions")}
+        message = {
+            "id": self.next_id(),
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "type": 0,
+            "content": content,
+            "author": user.payload(),
+            "member": member,
+            "embeds": [],
+            "components": [],
+            "attachments": [],
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "flags": 0,
+        }
+        self.messages.setdefault(channel_id, []).append(message)
+        for session in self._owning_sessions():
+            intents = self._intents(session)
+            if intents & GUILD_MESSAGES:
+                seen = message if intents & MESSAGE_CONTENT else message | {"content": ""}
+                await session.send(0, seen, "MESSAGE_CREATE")
+        return message
 
     def _owning_sessions(self) -> list[_Session]:
         live = [s for s in self.sessions if s.identified.is_set() and not s.ws.closed]

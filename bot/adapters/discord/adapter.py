@@ -7,6 +7,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+import discord
+
 from bot.adapters.discord.client import (
     PivotClient,
     PivotHTTPClient,
@@ -23,6 +25,7 @@ from bot.adapters.discord.interactions import (
 )
 from bot.adapters.discord.sender import REMOVED_REASON, DiscordSender
 from bot.adapters.discord.sync import sync_if_changed
+from bot.core.dispatch import Caller
 from bot.core.outbox import community_removed, community_returned, removed_communities
 
 if TYPE_CHECKING:
@@ -68,6 +71,7 @@ class DiscordAdapter:
         self.client.on_pivot_interaction = self.interactions.handle
         self.client.on_pivot_guild_remove = self.guild_removed
         self.client.on_pivot_guild_join = self.guild_joined
+        self.client.on_pivot_message = self.message_posted
         self._removed: tuple[set[str], float] = (set(), 0.0)
         self._sync_task: asyncio.Task[None] | None = None
         self.sender = DiscordSender(
@@ -121,6 +125,34 @@ class DiscordAdapter:
             )
         except Exception as exc:
             log.warning("Discord: could not register the slash commands (%s)", exc)
+
+    async def message_posted(self, message: discord.Message) -> None:
+        """MESSAGE_CREATE: when it is a member's message in a thread Pivot opened (a question's),
+        the feature that opened it is told who wrote there. Bots, DMs, system messages and
+        messages in ordinary channels are dropped here, without a database query."""
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        channel = message.channel
+        # A thread is no GuildChannel; a channel missing from the cache arrives partial.
+        if isinstance(channel, (discord.abc.GuildChannel, discord.DMChannel, discord.GroupChannel)):
+            return
+        guild = message.guild
+        guild_id = guild.id if guild is not None else getattr(channel, "guild_id", None)
+        if guild_id is None:
+            return
+        caller = Caller(
+            platform=PLATFORM,
+            community_id=str(guild_id),
+            user_id=str(message.author.id),
+            display_name=message.author.display_name,
+            community_name=getattr(guild, "name", None) or "",
+        )
+        try:
+            await self.app.dispatcher.thread_message(caller, str(channel.id))
+        except Exception as exc:  # the database is down: a thread reply is not worth a crash
+            log.warning("Discord: could not record a thread reply (%s)", type(exc).__name__)
 
     async def guild_removed(self, guild_id: str) -> None:
         """Kicked, banned, or the server deleted: every post there stops, pending ones are

@@ -77,6 +77,7 @@ class PivotHTTPClient(HTTPClient):
 
 InteractionHook = Callable[[discord.Interaction], Awaitable[None]]
 GuildHook = Callable[[str], Awaitable[None]]
+MessageHook = Callable[[discord.Message], Awaitable[None]]
 
 
 class _PivotMixin:
@@ -86,6 +87,7 @@ class _PivotMixin:
     on_pivot_interaction: InteractionHook | None = None
     on_pivot_guild_join: GuildHook | None = None
     on_pivot_guild_remove: GuildHook | None = None
+    on_pivot_message: MessageHook | None = None
 
     def _install_http(self, api_base: str | None, gateway: str | None) -> None:
         old: HTTPClient = self.http  # type: ignore[has-type]
@@ -116,6 +118,10 @@ class _PivotMixin:
         if self.on_pivot_guild_join is not None:
             await self.on_pivot_guild_join(str(guild.id))
 
+    async def on_message(self, message: discord.Message) -> None:
+        if self.on_pivot_message is not None:
+            await self.on_pivot_message(message)
+
 
 class PivotClient(_PivotMixin, discord.Client):
     http: PivotHTTPClient
@@ -134,12 +140,15 @@ class PivotShardedClient(_PivotMixin, discord.AutoShardedClient):
 
 
 def intents() -> discord.Intents:
-    """Only GUILDS: guild names and the channel cache for interactions.
+    """GUILDS (guild names, the channel and thread cache) and GUILD_MESSAGES (that someone
+    wrote in a thread Pivot opened: a question's answers).
 
-    Slash commands, buttons and modals arrive as interactions whatever the intents;
-    Pivot reads no messages, presences or member lists, so it needs no privileged intent.
+    Slash commands, buttons and modals arrive as interactions whatever the intents. Pivot
+    reads no message text (MESSAGE_CONTENT, privileged, stays off: messages arrive without
+    their content, and the author and time are all Pivot uses), presences or member lists,
+    so it needs no privileged intent.
     """
-    return discord.Intents(guilds=True)
+    return discord.Intents(guilds=True, guild_messages=True)
 
 
 def make_client(

@@ -12,8 +12,9 @@ all; only what the outbox sender does in channels counts:
 - Send Messages in Threads: post the intro inside that thread. Adding members to a
   thread only needs the ability to send messages in it, so Manage Threads is not asked.
 
-Not asked: Read Message History (Pivot never reads messages; the only thread it
-starts from a message starts from its own post), Mention Everyone (it only mentions users it addresses),
+Not asked: Read Message History (Pivot fetches no messages — that someone wrote in a
+question's thread arrives as a gateway event; the only thread it starts from a message starts
+from its own post), Mention Everyone (it only mentions users it addresses),
 Manage Messages, Manage Threads, Administrator.
 """
 

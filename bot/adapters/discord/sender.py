@@ -29,6 +29,11 @@ from bot.adapters.discord.client import PivotHTTPClient
 from bot.adapters.discord.render import OutgoingMessage, attachment_name, render, trim
 from bot.core.messages import Reply
 from bot.core.outbox import (
+    CHANNEL_GONE,
+    DMS_CLOSED,
+    NO_ACCESS,
+    NO_PERMISSION,
+    REMOVED,
     Delivery,
     DeliveryResult,
     Pacer,
@@ -47,6 +52,14 @@ MISSING_ACCESS = 50001
 CANNOT_DM = 50007
 MISSING_PERMISSIONS = 50013
 PERMANENT_CODES = {UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS}
+# What each means for the admin who set the channel (core/failnotice.py tells them the fix).
+CAUSES = {
+    UNKNOWN_CHANNEL: CHANNEL_GONE,
+    MISSING_ACCESS: NO_ACCESS,
+    MISSING_PERMISSIONS: NO_PERMISSION,
+    CANNOT_DM: DMS_CLOSED,
+    UNKNOWN_USER: DMS_CLOSED,
+}
 
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
@@ -93,8 +106,9 @@ async def send(
     return await http.request(route, json=body)
 
 
-def classify(exc: BaseException) -> Exception:
-    """A discord.py / network error → the outbox's permanent or transient error."""
+def classify(exc: BaseException, *, channel: str | None = None) -> Exception:
+    """A discord.py / network error → the outbox's permanent or transient error (with its
+    cause; `channel`: the channel that refused when it is not the delivery's target)."""
     if isinstance(exc, discord.RateLimited):
         return RateLimited(f"rate limited for {exc.retry_after:.0f}s", exc.retry_after)
     if isinstance(exc, discord.DiscordServerError):
@@ -102,7 +116,7 @@ def classify(exc: BaseException) -> Exception:
     if isinstance(exc, discord.HTTPException):
         reason = f"Discord {exc.status} (code {exc.code}): {exc.text or 'error'}"
         if exc.code in PERMANENT_CODES or exc.status in (400, 403, 404):
-            return PermanentDeliveryError(reason)
+            return PermanentDeliveryError(reason, cause=CAUSES.get(exc.code), channel=channel)
         return TransientDeliveryError(reason)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return TransientDeliveryError(f"network: {exc!r}", maybe_sent=True)
@@ -148,7 +162,7 @@ class DiscordSender:
     async def deliver(self, delivery: Delivery) -> DeliveryResult:
         target = delivery.target
         if self._removed is not None and await self._removed(delivery.community_external_id):
-            raise PermanentDeliveryError(REMOVED_REASON)
+            raise PermanentDeliveryError(REMOVED_REASON, cause=REMOVED)
         try:
             if target.kind == "channel":
                 message_id = await self.post(target.to, delivery.reply, nonce_of=delivery.id)
@@ -242,17 +256,20 @@ class DiscordSender:
                 raise
             if fallback is None:
                 raise PermanentDeliveryError(
-                    f"DMs closed for user {user_id} and no fallback channel is set"
+                    f"DMs closed for user {user_id} and no fallback channel is set", cause=DMS_CLOSED
                 ) from exc
         # Once, in the fallback channel, with a mention so they still notice it.
-        message_id = await self.post(
-            fallback,
-            delivery.reply,
-            content=f"<@{user_id}> (your DMs are closed, so here it is)",
-            mention_users=(user_id,),
-            nonce_of=delivery.id,
-            fallback=True,
-        )
+        try:
+            message_id = await self.post(
+                fallback,
+                delivery.reply,
+                content=f"<@{user_id}> (your DMs are closed, so here it is)",
+                mention_users=(user_id,),
+                nonce_of=delivery.id,
+                fallback=True,
+            )
+        except discord.HTTPException as exc:
+            raise classify(exc, channel=fallback) from exc  # the fallback channel's admin can fix it
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
         return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>", dm_channel=opened)
 

@@ -496,6 +496,17 @@ class SlackAdapter:
             if not self._queue(lambda: self._mention(body), None):
                 self._spawn(self._busy(team, None, event.get("channel"), event.get("user")))
 
+        @bolt.event("message")
+        async def on_message(body: dict[str, Any]) -> None:
+            # message.channels / message.groups: only a member's reply in a thread matters (to
+            # a question's post: that counts as answering it); the rest is dropped unread.
+            event = body.get("event") or {}
+            if not _member_thread_reply(event):
+                return
+            team = body.get("team_id") or event.get("team", "")
+            if not self._queue(lambda: self._thread_reply(team, event), None):
+                log.info("Slack: work queue full; a thread reply was not recorded")
+
         if self.settings.oauth:
 
             @bolt.event("app_uninstalled")
@@ -738,6 +749,10 @@ class SlackAdapter:
             thread_ts=event.get("thread_ts"),
         )
 
+    async def _thread_reply(self, team: str, event: dict[str, Any]) -> None:
+        caller = await self.caller(team, event["user"], "", "")
+        await self.app.dispatcher.thread_message(caller, event["thread_ts"], channel=event.get("channel"))
+
     # --- who is asking ------------------------------------------------------------------------
 
     async def caller(self, team_id: str, user_id: str, user_name: str, team_name: str) -> Caller:
@@ -841,6 +856,22 @@ class SlackAdapter:
                     thread_ts=thread_ts,
                     unfurl_links=False,
                 )
+
+
+# Message subtypes a member's own reply can have (others: edits, deletions, joins, bots).
+_REPLY_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def _member_thread_reply(event: dict[str, Any]) -> bool:
+    """A person's reply inside a thread (not the thread's parent message, not a bot)."""
+    thread_ts, ts = event.get("thread_ts"), event.get("ts")
+    return (
+        event.get("subtype") in _REPLY_SUBTYPES
+        and not event.get("bot_id")
+        and isinstance(event.get("user"), str)
+        and isinstance(thread_ts, str)
+        and thread_ts != ts
+    )
 
 
 def _bolt_get(request: web.Request) -> AsyncBoltRequest:

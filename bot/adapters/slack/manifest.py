@@ -1,7 +1,7 @@
 """The Slack app manifest `python -m bot slack-manifest` prints, derived from code and config.
 
 Scopes are derived from the Web API methods the adapter calls (`WEB_API_METHODS`), the
-slash command and the one event it subscribes to; a test checks that list against the
+slash command and the events it subscribes to; a test checks that list against the
 calls in the adapter's source, so the manifest asks for what the code needs and no more.
 """
 
@@ -40,8 +40,13 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
 }
 # The slash command.
 COMMAND_SCOPES = ("commands",)
-# `@Pivot goal list` in a channel the bot is in.
-BOT_EVENTS: dict[str, tuple[str, ...]] = {"app_mention": ("app_mentions:read",)}
+# `@Pivot goal list` in a channel the bot is in; replies in a question's thread (public or
+# private channel) count as answering it.
+BOT_EVENTS: dict[str, tuple[str, ...]] = {
+    "app_mention": ("app_mentions:read",),
+    "message.channels": ("channels:history",),
+    "message.groups": ("groups:history",),
+}
 # Many workspaces: an uninstall or a revoked token removes that workspace's installation.
 OAUTH_EVENTS: dict[str, tuple[str, ...]] = {"app_uninstalled": (), "tokens_revoked": ()}
 

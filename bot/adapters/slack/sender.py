@@ -29,6 +29,12 @@ from bot.adapters.slack import render
 from bot.adapters.slack.client import upload_image
 from bot.core.messages import Reply, mention, thread_request
 from bot.core.outbox import (
+    ARCHIVED,
+    CHANNEL_GONE,
+    DMS_CLOSED,
+    NO_PERMISSION,
+    NOT_IN_CHANNEL,
+    REMOVED,
     Delivery,
     DeliveryResult,
     PermanentDeliveryError,
@@ -76,6 +82,14 @@ DM_CLOSED_ERRORS = frozenset(
         "messages_tab_disabled",
     }
 )
+# What an error means for the admin who set the channel (core/failnotice.py tells them the fix).
+CAUSES = {
+    "channel_not_found": CHANNEL_GONE,
+    "is_archived": ARCHIVED,
+    "channel_is_archived": ARCHIVED,
+    "not_in_channel": NOT_IN_CHANNEL,
+    "restricted_action": NO_PERMISSION,
+} | dict.fromkeys(DM_CLOSED_ERRORS, DMS_CLOSED)
 # A group DM holds at most 8 people besides the bot.
 MAX_GROUP = 8
 METADATA_EVENT = "pivot_outbox"
@@ -124,7 +138,7 @@ class SlackSender:
         try:
             client = await self.client_for(delivery.community_external_id)
         except NotInstalled as exc:
-            raise PermanentDeliveryError(str(exc)) from None
+            raise PermanentDeliveryError(str(exc), cause=REMOVED) from None
         self._keep_alive(client)
         try:
             return await _Delivering(client, self._dm_channels).deliver(delivery)
@@ -172,7 +186,7 @@ class _Delivering:
                 if error not in DM_CLOSED_ERRORS or not target.channel:
                     raise
                 # DMs closed: say it once in the fallback channel, with a mention.
-                ts = await self.post(target.channel, delivery, lead=f"{mention(target.to)} ")
+                ts = await self.fallback_post(target.channel, delivery, lead=f"{mention(target.to)} ")
                 return DeliveryResult(
                     ts, note=f"DM closed ({error}); posted in <#{target.channel}>"
                 )
@@ -184,7 +198,7 @@ class _Delivering:
                     f"too_many_users: a group DM holds at most {MAX_GROUP}"
                 )
             lead = " ".join(mention(u) for u in users) + " "
-            ts = await self.post(target.channel, delivery, lead=lead)
+            ts = await self.fallback_post(target.channel, delivery, lead=lead)
             return DeliveryResult(
                 ts, note=f"group too large for a DM; posted in <#{target.channel}>"
             )
@@ -196,11 +210,18 @@ class _Delivering:
                 raise
             # Someone in the group can't be messaged privately: introduce them in the channel.
             lead = " ".join(mention(u) for u in users) + " "
-            ts = await self.post(target.channel, delivery, lead=lead)
+            ts = await self.fallback_post(target.channel, delivery, lead=lead)
             return DeliveryResult(
                 ts, note=f"group DM refused ({error}); posted in <#{target.channel}>"
             )
         return DeliveryResult(await self.post(channel, delivery))
+
+    async def fallback_post(self, channel: str, delivery: Delivery, *, lead: str) -> str:
+        """`post` into a DM's or group's fallback channel: a refusal there is that channel's."""
+        try:
+            return await self.post(channel, delivery, lead=lead)
+        except SlackApiError as exc:
+            raise classify(exc, channel=channel) from None
 
     async def discussion(self, channel: str, ts: str, text: str) -> DeliveryResult:
         """Open the post's reply thread with a first message (a showcase card's discussion).
@@ -286,8 +307,9 @@ def _error(exc: SlackApiError) -> str:
     return "unknown_error"
 
 
-def classify(exc: SlackApiError) -> Exception:
-    """A Web API failure → the outbox's vocabulary."""
+def classify(exc: SlackApiError, *, channel: str | None = None) -> Exception:
+    """A Web API failure → the outbox's vocabulary (with its cause; `channel`: the channel
+    that refused when it is not the delivery's target)."""
     response = exc.response
     status = getattr(response, "status_code", 200)
     error = _error(exc)
@@ -300,5 +322,5 @@ def classify(exc: SlackApiError) -> Exception:
             retry_after = None
         return RateLimited("ratelimited", retry_after=retry_after if retry_after is not None else 1.0)
     if error in PERMANENT_ERRORS:
-        return PermanentDeliveryError(error)
+        return PermanentDeliveryError(error, cause=CAUSES.get(error), channel=channel)
     return TransientDeliveryError(f"{error} (HTTP {status})")

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.features.projects.service import portfolio
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,11 @@ class _Host(Protocol):
     clock: Clock
 
 
+@cache
 def environment() -> jinja2.Environment:
+    """Built on the first page served: jinja2 is not loaded at start-up (issue 11)."""
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"], default=True),
@@ -41,10 +48,8 @@ def environment() -> jinja2.Environment:
 
 
 def page_routes(host: _Host) -> list[web.RouteDef]:
-    env = environment()
-
     def render(name: str, status: int = 200, **values: Any) -> web.Response:
-        html = env.get_template(name).render(**values)
+        html = environment().get_template(name).render(**values)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
                             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                                      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -67,11 +67,14 @@ async def set_channel(ctx: Context, purpose: str, channel: ChannelRef) -> Reply:
             )
         )
     ).scalar_one_or_none()
+    # Whoever sets it hears when posts there fail for good (core/failnotice.py).
     if row is None:
         ctx.session.add(CommunityChannel(community_id=ctx.community.id, purpose=purpose,
-                                         channel_id=channel.id, channel_name=channel.name))
+                                         channel_id=channel.id, channel_name=channel.name,
+                                         set_by_member_id=ctx.member.id))
     else:
         row.channel_id, row.channel_name = channel.id, channel.name
+        row.set_by_member_id = ctx.member.id
     return Reply(text=f"{PURPOSE_LABELS.get(purpose, purpose.capitalize())} will go to <#{channel.id}>.")
 
 

@@ -173,7 +173,8 @@ async def _show(ctx: Context, question: Question) -> Reply:
     if question.summary:
         fields.append(Field("Summary", question.summary))
     for a, m in answers[-5:]:
-        fields.append(Field(f"Answer from {m.display_name}", a.text[:1000]))
+        fields.append(Field(f"Answer from {m.display_name}",
+                            a.text[:1000] if a.text is not None else "_answered in the thread_"))
     buttons: tuple[Button, ...] = ()
     if question.status == "open" and asker is not None and asker.id == ctx.member.id:
         buttons = (Button("Solved", f"ask.solve:{asker.id}:{question.id}", style="success"),)
@@ -313,6 +314,16 @@ async def why(ctx: Context, id: int) -> Reply:
              for p, m in pings]
     return Reply(title=f"Why these helpers for question #{question.number} ({question.topic})",
                  text="\n".join(lines), ephemeral=True)
+
+
+async def answered_in_thread(ctx: Context, key: str) -> None:
+    """Someone wrote in a question's thread (see `Feature.thread_replies`)."""
+    question_id = key.removeprefix(service.THREAD_PREFIX)
+    if not question_id.isdigit():
+        return
+    question = await ctx.session.get(Question, int(question_id))
+    if question is not None:
+        await service.answered_in_thread(ctx.session, ctx.member, question, now=ctx.now())
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ class Ping(Base):
     __table_args__ = (
         UniqueConstraint("question_id", "member_id"),
         Index("ix_ask_pings_member_time", "community_id", "member_id", "created_at"),
+        # Routing's "pings in the last 24 hours": a range scan over one day, whatever the history.
+        Index("ix_ask_pings_recent", "community_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +94,10 @@ class Ping(Base):
 
 
 class Answer(Base):
+    """A member answered a question: with `ask answer` (the text, posted into the thread by
+    Pivot) or by writing in the question's thread themselves (no text: Pivot records who and
+    when, never what they wrote there)."""
+
     __tablename__ = "ask_answers"
     __table_args__ = (Index("ix_ask_answers_question", "question_id"),)
 
@@ -99,7 +105,8 @@ class Answer(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("ask_questions.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
+    # None: written in the thread (see above).
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

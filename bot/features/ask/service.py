@@ -16,7 +16,7 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Button, Field, Reply, mention
 from bot.core.numbers import next_number
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.ask.models import SEARCH, Answer, Helper, Kudos, Ping, Question
 from bot.features.ask.routing import Pick, pick_helpers
 from bot.features.ask.topics import TOPICS, suggest
@@ -29,9 +29,12 @@ SIMILAR = 3
 ESCALATE_AFTER = timedelta(hours=12)
 
 
+THREAD_PREFIX = "ask:q:"
+
+
 def thread_key(question: Question) -> str:
     """The outbox row that opens the question's thread; replies go where it went."""
-    return f"ask:q:{question.id}"
+    return f"{THREAD_PREFIX}{question.id}"
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -246,6 +249,26 @@ async def answer(session: AsyncSession, community: Community, member: Member, qu
     return row
 
 
+async def answered_in_thread(session: AsyncSession, member: Member, question: Question, *,
+                             now: datetime) -> bool:
+    """`member` wrote in the question's thread: that counts as answering (it stops the 12-hour
+    round, shows them in `ask show`, offers them to the asker as who helped). Who and when
+    only, never the words. Not the asker, not on a solved question, once per member."""
+    if question.member_id == member.id or question.status != "open" \
+            or question.community_id != member.community_id:
+        return False
+    seen = (await session.execute(
+        select(Answer.id).where(Answer.community_id == question.community_id,
+                                Answer.question_id == question.id, Answer.member_id == member.id).limit(1)
+    )).first()
+    if seen is not None:
+        return False
+    session.add(Answer(community_id=question.community_id, question_id=question.id, member_id=member.id,
+                       text=None, created_at=now))
+    await session.flush()
+    return True
+
+
 async def candidates(session: AsyncSession, question: Question) -> list[Member]:
     """Who might have helped: members who answered or were pinged, never the asker."""
     ids = set((await session.execute(
@@ -286,7 +309,8 @@ async def solve(session: AsyncSession, community: Community, member: Member, que
         raise InvalidInput(f"Summaries are limited to {MAX_ANSWER} characters.")
     if summary is None and helper is not None:
         last = (await session.execute(
-            select(Answer.text).where(Answer.question_id == question.id, Answer.member_id == helper.id)
+            select(Answer.text).where(Answer.question_id == question.id, Answer.member_id == helper.id,
+                                      Answer.text.is_not(None))
             .order_by(Answer.id.desc()).limit(1))).scalar_one_or_none()
         summary = last
     question.status = "solved"
@@ -352,18 +376,25 @@ class BoardRow:
 
 async def leaderboard(session: AsyncSession, community_id: int, *, since: datetime | None,
                       limit: int = 10) -> list[BoardRow]:
-    n = func.count(Kudos.id)
-    stmt = (
-        select(Member, n.label("n"))
-        .join(Kudos, Kudos.member_id == Member.id)
-        .where(Kudos.community_id == community_id, Member.community_id == community_id)
-        .group_by(Member.id)
-        .order_by(n.desc(), Member.display_name)
-        .limit(limit)
+    # Kudos are counted per member first; only members at or above the `limit`-th count (ties
+    # included) are joined to their names, not everyone who ever got a kudo.
+    counts = (
+        select(Kudos.member_id.label("member_id"), func.count(Kudos.id).label("n"))
+        .where(Kudos.community_id == community_id)
+        .group_by(Kudos.member_id)
     )
     if since is not None:
-        stmt = stmt.where(Kudos.created_at >= since)
-    return [BoardRow(m, int(k)) for m, k in (await session.execute(stmt)).all()]
+        counts = counts.where(Kudos.created_at >= since)
+    k = counts.cte("kudos_counts")
+    threshold = select(k.c.n).order_by(k.c.n.desc()).offset(limit - 1).limit(1).scalar_subquery()
+    stmt = (
+        select(Member, k.c.n)
+        .join(k, k.c.member_id == Member.id)
+        .where(Member.community_id == community_id, k.c.n >= func.coalesce(threshold, 0))
+        .order_by(k.c.n.desc(), Member.display_name)
+        .limit(limit)
+    )
+    return [BoardRow(m, int(n)) for m, n in (await session.execute(stmt)).all()]
 
 
 @dataclass(frozen=True)
@@ -404,7 +435,7 @@ async def escalate_due(session: AsyncSession, *, now: datetime, prefixes: dict[s
     rows = (await session.execute(
         select(Question, Community).join(Community, Community.id == Question.community_id).where(
             Question.status == "open", Question.escalated_at.is_(None),
-            Question.posted_at <= now - ESCALATE_AFTER, ~answered,
+            Question.posted_at <= now - ESCALATE_AFTER, ~answered, present(Community.id),
         ).order_by(Question.id).limit(200)
     )).all()
     # Drafts nobody decided on (neither "Post anyway" nor "That answers it") don't linger.

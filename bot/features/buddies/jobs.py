@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.core.outbox import Target, enqueue
 from bot.core.scheduler import Tick, TickContext
-from bot.core.tenancy import Community, channel_for
+from bot.core.tenancy import Community, channel_for, present
 from bot.features.buddies import intro, service
 from bot.features.buddies.models import BuddyGroup, BuddyGroupMember, BuddySettings
 
@@ -32,7 +32,8 @@ async def run_due_rounds(tc: TickContext) -> None:
         due = list(
             (
                 await session.execute(
-                    select(BuddySettings.community_id).where(BuddySettings.next_round_at <= now)
+                    select(BuddySettings.community_id).where(
+                        BuddySettings.next_round_at <= now, present(BuddySettings.community_id))
                 )
             ).scalars()
         )
@@ -73,7 +74,8 @@ async def send_followups(tc: TickContext) -> None:
             (
                 await session.execute(
                     select(BuddyGroup)
-                    .where(BuddyGroup.followup_sent_at.is_(None), BuddyGroup.followup_due_at <= now)
+                    .where(BuddyGroup.followup_sent_at.is_(None), BuddyGroup.followup_due_at <= now,
+                           present(BuddyGroup.community_id))
                     .order_by(BuddyGroup.followup_due_at, BuddyGroup.id)
                     .limit(FOLLOWUP_BATCH)
                 )

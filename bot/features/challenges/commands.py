@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bot.core.commands import ANYONE, ActionRequest, CommandGroup, Param, parse_time
 from bot.core.context import Context
@@ -248,14 +248,6 @@ async def stats(ctx: Context) -> Reply:
     )
 
 
-def window_start(today: date, window: str) -> date | None:
-    if window == "week":
-        return today - timedelta(days=today.weekday())
-    if window == "month":
-        return today.replace(day=1)
-    return None
-
-
 @challenge.command(
     "leaderboard",
     "Who got the most challenges right (default: this week)",
@@ -269,7 +261,7 @@ async def leaderboard(ctx: Context, week: bool, month: bool, all: bool) -> Reply
     window = "month" if month else "all" if all else "week"
     today = service.local_today(ctx.community, ctx.now())
     standings = await service.leaderboard(
-        ctx.session, ctx.community.id, window_start(today, window),
+        ctx.session, ctx.community.id, window, today,
         limit=LEADERBOARD_SIZE, include_member=ctx.member.id,
     )
     title = {"week": "This week's", "month": "This month's", "all": "All-time"}[

@@ -118,7 +118,11 @@ class TopicRating(Base):
     """A member's Elo-style rating on one topic (see rating.py)."""
 
     __tablename__ = "challenge_ratings"
-    __table_args__ = (UniqueConstraint("member_id", "topic"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "topic"),
+        # The best rated in a topic, read from the top (ask's helper routing).
+        Index("ix_challenge_ratings_topic_rating", "community_id", "topic", "rating"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
@@ -176,3 +180,71 @@ class ReviewItem(Base):
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PERIOD_WEEK = "week"
+PERIOD_MONTH = "month"
+PERIOD_ALL = "all"
+PERIODS = (PERIOD_WEEK, PERIOD_MONTH, PERIOD_ALL)
+# The period_start of the all-time rows.
+ALL_TIME_START = date(1970, 1, 1)
+
+
+class ChallengeScore(Base):
+    """A member's leaderboard score in one period: correct daily answers on posts of that week
+    (from Monday), calendar month or all time, by the post's local date.
+
+    Kept in step with `challenge_attempts` in the transaction that grades a daily answer
+    (practice and reviews never count), so a leaderboard reads the top N off the rank index
+    instead of aggregating every attempt. `period_start` is the Monday, the 1st of the month,
+    or ALL_TIME_START.
+    """
+
+    __tablename__ = "challenge_scores"
+    __table_args__ = (
+        UniqueConstraint("community_id", "member_id", "period", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+    last_correct_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Top N is an index scan in leaderboard order (most points first, then who got there first);
+# a rank is a count over a range of it.
+Index(
+    "ix_challenge_scores_rank",
+    ChallengeScore.community_id,
+    ChallengeScore.period,
+    ChallengeScore.period_start,
+    ChallengeScore.points.desc(),
+    ChallengeScore.last_correct_at,
+    ChallengeScore.member_id,
+)
+
+
+SCORE_SHARDS = 8
+
+
+class ChallengeScoreCount(Base):
+    """How many members have exactly `points` in a period: a rank is a sum over the few point
+    values above, not a count over everyone ranked above. Kept with `challenge_scores` in the
+    same statement's transaction; split over SCORE_SHARDS rows per value (by member id) so members
+    graded at the same moment don't wait on one row."""
+
+    __tablename__ = "challenge_score_counts"
+    __table_args__ = (
+        UniqueConstraint("community_id", "period", "period_start", "points", "shard"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    period_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer)
+    shard: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(Integer)

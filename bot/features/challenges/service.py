@@ -21,12 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.db import rowcount
+from bot.core.db import in_ids, rowcount
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Reply, with_thread
 from bot.core.outbox import Target, by_dedupe_key, enqueue, retry
-from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
-from bot.features.challenges import rating, review
+from bot.core.tenancy import Community, CommunityChannel, Member, channel_for, present
+from bot.features.challenges import rating, review, scores
 from bot.features.challenges.bank import ChallengeItem, shuffled
 from bot.features.challenges.grading import grade
 from bot.features.challenges.models import (
@@ -45,6 +45,8 @@ from bot.features.challenges.models import (
     TopicRating,
 )
 from bot.features.challenges.render import RevealStats, daily_post, local_time, reveal_post
+from bot.features.challenges.scores import Standing as Standing  # the leaderboard, re-exported
+from bot.features.challenges.scores import leaderboard as leaderboard
 from bot.features.challenges.selection import (
     NO_REPEAT_DAYS,
     Catalogue,
@@ -385,7 +387,7 @@ async def due_communities(
             select(Community)
             .join(CommunityChannel, with_channel)
             .outerjoin(ChallengeSettings, ChallengeSettings.community_id == Community.id)
-            .where(or_(*conditions))
+            .where(or_(*conditions), present(Community.id))
             .order_by(Community.id)
         )
         for community in (await session.execute(stmt)).scalars():
@@ -466,6 +468,7 @@ async def reveal_due(
                 ChallengePost.status == POST_OPEN,
                 ChallengePost.reveal_at.is_not(None),
                 ChallengePost.reveal_at <= now,
+                present(ChallengePost.community_id),
             )
             .order_by(ChallengePost.id)
         )
@@ -682,6 +685,8 @@ async def answer(
         previous = await attempt_of(session, member, post)
         assert previous is not None
         raise _already(previous)
+    if result.correct:
+        await scores.record_correct(session, member, post.local_date, now)
     before, after = await update_rating(session, member, item, result.correct, now=now)
     if not result.correct:
         await review.missed(session, member, item.id, now=now)
@@ -758,6 +763,48 @@ async def ratings_of(session: AsyncSession, member: Member) -> dict[str, TopicRa
         )
     ).scalars()
     return {r.topic: r for r in rows}
+
+
+@dataclass(frozen=True)
+class TopicStrength:
+    """A member's standing in one topic: their rating and how many answers it rests on."""
+
+    rating: float
+    answers: int
+
+
+async def topic_strengths(
+    session: AsyncSession, community_id: int, member_ids: Sequence[int], topic: str
+) -> dict[int, TopicStrength]:
+    """Rating and answer count in `topic` of each of these members who has one (others are
+    left out: they never answered a challenge in it). For the ask feature's helper routing."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(TopicRating.member_id, TopicRating.rating, TopicRating.answers).where(
+            TopicRating.community_id == community_id,
+            TopicRating.topic == topic,
+            in_ids(session, TopicRating.member_id, member_ids),
+        )
+    )
+    return {int(m): TopicStrength(float(r), int(a or 0)) for m, r, a in rows.all()}
+
+
+async def topic_leaders(
+    session: AsyncSession, community_id: int, topic: str, *, limit: int,
+    after: tuple[float, int] | None = None,
+) -> list[tuple[int, TopicStrength]]:
+    """Members by rating in `topic`, highest first (ties: lower member id first), `limit` at a
+    time: `after` is the (rating, member id) of the last one already read. An index range, so
+    reading the top of a topic costs the same whatever the community's size."""
+    stmt = select(TopicRating.member_id, TopicRating.rating, TopicRating.answers).where(
+        TopicRating.community_id == community_id, TopicRating.topic == topic)
+    if after is not None:
+        stmt = stmt.where(or_(TopicRating.rating < after[0],
+                              and_(TopicRating.rating == after[0], TopicRating.member_id > after[1])))
+    rows = await session.execute(
+        stmt.order_by(TopicRating.rating.desc(), TopicRating.member_id).limit(limit))
+    return [(int(m), TopicStrength(float(r), int(a or 0))) for m, r, a in rows.all()]
 
 
 # --- practice ----------------------------------------------------------------------------------------
@@ -1062,71 +1109,3 @@ async def stats(session: AsyncSession, member: Member) -> Stats:
         practised=int(practised),
         topics=per_topic,
     )
-
-
-@dataclass(frozen=True)
-class Standing:
-    rank: int
-    member_id: int
-    platform_user_id: str
-    name: str
-    points: int
-    last_correct_at: datetime
-    # Someone else has the same points (the rank is shared: "2=").
-    tied: bool = False
-
-
-async def leaderboard(
-    session: AsyncSession, community_id: int, since: date | None, *,
-    limit: int | None = None, include_member: int | None = None,
-) -> list[Standing]:
-    """Correct graded answers per member on posts from local date `since` on (None: all time).
-
-    Computed in the database (window functions), so a top 10 costs the same with 100,000
-    members: the first `limit` standings (all when None), plus `include_member`'s own wherever
-    it ranks. Ties: equal points share a rank (1, 2, 2, 4). Within a tie, whoever reached the
-    score first (earlier last correct answer) is listed first, then by name.
-    """
-    scores = (
-        select(
-            ChallengeAttempt.member_id.label("member_id"),
-            func.count(ChallengeAttempt.id).label("points"),
-            func.max(ChallengeAttempt.created_at).label("last"),
-        )
-        .join(ChallengePost, ChallengePost.id == ChallengeAttempt.post_id)
-        .where(ChallengeAttempt.community_id == community_id, ChallengeAttempt.correct.is_(True))
-        .group_by(ChallengeAttempt.member_id)
-    )
-    if since is not None:
-        scores = scores.where(ChallengePost.local_date >= since)
-    sc = scores.subquery("scores")
-    ranked = (
-        select(
-            sc.c.member_id, sc.c.points, sc.c.last, Member.platform_user_id, Member.display_name,
-            func.rank().over(order_by=sc.c.points.desc()).label("rank"),
-            func.row_number().over(
-                order_by=(sc.c.points.desc(), sc.c.last, func.lower(Member.display_name), Member.id)
-            ).label("position"),
-            func.count().over(partition_by=sc.c.points).label("sharing"),
-        )
-        .join(Member, Member.id == sc.c.member_id)
-        .where(Member.community_id == community_id)
-    ).subquery("ranked")
-    stmt = select(ranked).order_by(ranked.c.position)
-    if limit is not None:
-        wanted = ranked.c.position <= limit
-        if include_member is not None:
-            wanted = or_(wanted, ranked.c.member_id == include_member)
-        stmt = stmt.where(wanted)
-    return [
-        Standing(int(r.rank), r.member_id, r.platform_user_id, r.display_name, int(r.points),
-                 _aware(r.last), tied=int(r.sharing) > 1)
-        for r in (await session.execute(stmt)).all()
-    ]
-
-
-def _aware(value: datetime) -> datetime:
-    """MAX() over a UTC column comes back naive on SQLite."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

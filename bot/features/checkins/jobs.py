@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from bot.core.db import bulk_insert, bulk_update
 from bot.core.outbox import Outgoing, Target, enqueue_many
 from bot.core.scheduler import Tick, TickContext
-from bot.core.tenancy import Community, CommunityChannel, Member, channel_for
+from bot.core.tenancy import Community, CommunityChannel, Member, channel_for, present
 from bot.features.ask import service as ask_service
 from bot.features.checkins import prompts, service
 from bot.features.checkins.models import CheckinPeriod, CheckinSchedule, CheckinSettings
@@ -122,7 +122,7 @@ async def run_due_batch(
             .join(Member, Member.id == S.member_id)
             .join(Community, Community.id == S.community_id)
             .outerjoin(previous, previous.id == S.current_period_id)
-            .where(S.next_due_at <= now)
+            .where(S.next_due_at <= now, present(S.community_id))
             .order_by(S.next_due_at)
             .limit(limit)
             .with_for_update(of=S, skip_locked=True)
@@ -315,7 +315,7 @@ async def send_reminders(tc: TickContext) -> None:
                 .outerjoin(
                     CheckinSettings, CheckinSettings.community_id == CheckinPeriod.community_id
                 )
-                .where(CheckinPeriod.remind_at <= now)
+                .where(CheckinPeriod.remind_at <= now, present(CheckinPeriod.community_id))
                 .add_columns(
                     func.coalesce(CheckinSettings.reminders, DEFAULT_REMINDERS).label("wanted")
                 )
@@ -357,6 +357,7 @@ async def post_digests(tc: TickContext) -> None:
                 .where(
                     CheckinSettings.digest_weekday.is_not(None),
                     CheckinSettings.digest_time.is_not(None),
+                    present(Community.id),
                 )
             )
         ).all()

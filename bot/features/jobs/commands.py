@@ -184,6 +184,8 @@ async def share(ctx: Context, state: str) -> Reply:
 
 # --- jobs: the feed --------------------------------------------------------------------------
 
+SHOWN = 20  # postings per `jobs list`
+
 
 @jobs_group.command(
     "list", "Open ML roles from the community's job sources",
@@ -195,18 +197,20 @@ async def share(ctx: Context, state: str) -> Reply:
 )
 async def jobs_list(ctx: Context, remote: bool, level: str | None, location: str | None,
                     company: str | None) -> Reply:
+    # The page and the count, not every open posting: a busy feed holds thousands.
     rows = await feed.open_postings(ctx.session, ctx.community, remote=remote, level=level,
-                                    location=location, company=company)
+                                    location=location, company=company, limit=SHOWN)
     if not rows:
         sources = await feed.sources(ctx.session, ctx.community)
         hint = ("No open ML roles match." if sources else
                 "No job sources yet: an admin adds one with `jobs source add greenhouse BOARD`.")
         return Reply(text=hint, ephemeral=True)
-    shown = rows[:20]
-    more = f"\n…and {len(rows) - 20} more; narrow it with --level, --location or --company." \
-        if len(rows) > 20 else ""
-    return Reply(title=f"Open ML roles ({len(rows)})",
-                 text="\n".join(feed.list_line(p) for p in shown) + more,
+    total = len(rows) if len(rows) < SHOWN else await feed.count_open_postings(
+        ctx.session, ctx.community, remote=remote, level=level, location=location, company=company)
+    more = f"\n…and {total - SHOWN} more; narrow it with --level, --location or --company." \
+        if total > SHOWN else ""
+    return Reply(title=f"Open ML roles ({total})",
+                 text="\n".join(feed.list_line(p) for p in rows) + more,
                  footer=f"`{ctx.prefix}jobs save ID` adds one to your tracker", ephemeral=True)
 
 

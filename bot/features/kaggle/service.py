@@ -40,7 +40,7 @@ from bot.core.db import insert_for, rowcount
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, CommunityChannel, Member, member_timezone
+from bot.core.tenancy import Community, CommunityChannel, Member, member_timezone, present
 from bot.core.text import plural
 from bot.features.kaggle.client import (
     CATEGORIES,
@@ -298,7 +298,7 @@ async def post_new(session: AsyncSession, settings: Settings, now: datetime) -> 
                     CommunityChannel.community_id == Community.id,
                     CommunityChannel.purpose == "kaggle",
                 ),
-            )
+            ).where(present(Community.id))
         )
     ).all()
     if not channels:
@@ -601,7 +601,7 @@ async def send_reminders(
                     CommunityChannel.purpose == "kaggle",
                 ),
             )
-            .where(soon, KaggleChannelCompetition.following.is_(True))
+            .where(soon, KaggleChannelCompetition.following.is_(True), present(Community.id))
         )
     ).all()
     for competition, community, channel_id in channel_rows:
@@ -630,7 +630,7 @@ async def send_reminders(
                     CommunityChannel.purpose == "kaggle",
                 ),
             )
-            .where(soon)
+            .where(soon, present(Community.id))
         )
     ).all()
     for competition, member, community, channel_id in member_rows:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.core.outbox import Target, enqueue
 from bot.core.scheduler import Tick, TickContext
-from bot.core.tenancy import Community, Member
+from bot.core.tenancy import Community, Member, present
 from bot.features.mock import posts, service
 from bot.features.mock.bank import bank
 from bot.features.mock.models import MockSeat, MockSession, MockSettings
@@ -31,7 +31,8 @@ async def run_due_rounds(tc: TickContext) -> None:
         due = list(
             (
                 await session.execute(
-                    select(MockSettings.community_id).where(MockSettings.next_round_at <= now)
+                    select(MockSettings.community_id).where(
+                        MockSettings.next_round_at <= now, present(MockSettings.community_id))
                 )
             ).scalars()
         )
@@ -67,7 +68,8 @@ async def send_feedback_forms(tc: TickContext) -> None:
                 await session.execute(
                     select(MockSession)
                     .where(MockSession.feedback_sent_at.is_(None),
-                           MockSession.feedback_due_at <= now)
+                           MockSession.feedback_due_at <= now,
+                           present(MockSession.community_id))
                     .order_by(MockSession.feedback_due_at, MockSession.id)
                     .limit(FEEDBACK_BATCH)
                 )

@@ -23,6 +23,7 @@ from sqlalchemy.sql import FromClause
 from bot.core.db import Base
 from bot.core.outbox import OutboxMessage
 from bot.core.tenancy import Member
+from bot.features.challenges import scores
 
 FORMER_MEMBER = "a former member"
 REMOVED = "[removed]"
@@ -30,6 +31,16 @@ REMOVED = "[removed]"
 # are at least this long and contain a space: shorter or one-word values (statuses, levels,
 # time zones) are too common to replace safely.
 MIN_TEXT_TO_SCRUB = 12
+# Columns of fixed vocabularies (statuses, steps, topics, levels, time zones, item ids …),
+# never anyone's words: forgetting a member called "week", "math" or "projects" must not
+# rewrite others' rows (tests/features/privacy/test_commands.py).
+KEYWORD_COLUMNS = frozenset({
+    "platform", "kind", "status", "period", "period_key", "purpose", "step", "topic", "topics",
+    "level", "follow_level", "stage", "from_stage", "to_stage", "frequency", "days", "windows",
+    "timezone", "ramp", "digest_last_week", "interview_type", "prompt_id", "item_id", "item_key",
+    "milestone_id", "source", "focus", "shared_focus", "categories", "answer", "scores", "key",
+    "etag", "last_modified",
+})
 
 
 def member_tables() -> list[Table]:
@@ -98,6 +109,8 @@ async def forget(session: AsyncSession, member: Member) -> None:
             OutboxMessage.target == member.platform_user_id,
         )
     )
+    # The leaderboard's members-per-points counts hold no member id: take the member out first.
+    await scores.forget_member(session, member)
     for table in reversed(member_tables()):
         # Explicit deletes as well as the cascade: correct even where a backend ignores ON DELETE.
         await session.execute(delete(table).where(table.c.member_id == member.id,
@@ -150,7 +163,7 @@ async def scrub(session: AsyncSession, community_id: int, needles: Iterable[Need
     changed = 0
     for table in _community_tables():
         columns = [c for c in table.c if isinstance(c.type, String | Text | JSON) and not c.primary_key
-                   and c.name not in ("platform", "kind", "status")]
+                   and c.name not in KEYWORD_COLUMNS]
         if not columns or "id" not in table.c:
             continue
         # Narrow in SQL to rows that mention the member's id, name or words, then scrub in Python.

@@ -69,15 +69,24 @@ class GitHubClient:
                    "User-Agent": "pivot-bot"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers,
-                                       timeout=timeout, transport=transport)
+        self._options: dict[str, Any] = {"base_url": base_url.rstrip("/"), "headers": headers,
+                                         "timeout": timeout, "transport": transport}
+        self._client: httpx.AsyncClient | None = None
         self._now = now or (lambda: datetime.now(UTC))
         self.remaining: int | None = None
         self.reset_at: datetime | None = None
         self.requests_sent = 0
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """Made on the first request: its transport (httpcore) is not loaded at start-up."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(**self._options)
+        return self._client
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     def exhausted_until(self, now: datetime | None = None) -> datetime | None:
         """When the rate limit is used up: the moment it resets (no request before then)."""

@@ -1,13 +1,15 @@
-"""Roadmap progress. Other features call `mark_auto` when a member earns a milestone."""
+"""Roadmap progress. Other features call `mark_auto` when a member earns a milestone, and
+`milestones_done` to weigh members by how far along they are."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.db import rowcount
+from bot.core.db import in_ids, rowcount
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.tenancy import Member
 from bot.features.roadmap.milestones import STEPS, Milestone, by_id, for_auto, milestones
@@ -19,6 +21,22 @@ async def checked_ids(session: AsyncSession, member: Member) -> set[str]:
         MilestoneCheck.community_id == member.community_id, MilestoneCheck.member_id == member.id
     )
     return set((await session.execute(stmt)).scalars())
+
+
+async def milestones_done(
+    session: AsyncSession, community_id: int, member_ids: Sequence[int]
+) -> dict[int, int]:
+    """How many milestones each of these members has checked (members with none are left out).
+    For the ask feature's helper routing."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        select(MilestoneCheck.member_id, func.count())
+        .where(MilestoneCheck.community_id == community_id,
+               in_ids(session, MilestoneCheck.member_id, member_ids))
+        .group_by(MilestoneCheck.member_id)
+    )
+    return {int(m): int(c) for m, c in rows.all()}
 
 
 async def progress_by_step(session: AsyncSession, member: Member) -> dict[str, tuple[int, int]]:

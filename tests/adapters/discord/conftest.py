@@ -84,6 +84,9 @@ class DiscordBot:
         self._app, self._adapter = app, adapters[0]  # type: ignore[assignment]
         self._task = asyncio.create_task(app.serve(adapters))
         await self.fake.wait_identified(since=since)
+        # The start-up registration check runs beside the gateway and writes its own row: a
+        # test that counts rows or reads the registered commands starts after it.
+        await self._adapter.commands_synced()
 
     async def stop(self) -> None:
         if self._task is not None:

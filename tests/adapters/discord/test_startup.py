@@ -48,10 +48,15 @@ async def test_with_only_the_rest_base_set_the_gateway_comes_from_get_gateway_bo
         await bot.stop()
 
 
-async def test_the_bot_identifies_with_the_guilds_intent_only(bot: DiscordBot) -> None:
+async def test_the_bot_identifies_with_guilds_and_guild_messages_and_no_privileged_intent(
+    bot: DiscordBot,
+) -> None:
     [session] = bot.fake.sessions
     assert session.identify is not None
-    assert discord.Intents._from_value(session.identify["intents"]) == discord.Intents(guilds=True)
+    intents = discord.Intents._from_value(session.identify["intents"])
+    # Guild Messages: who wrote in a question's thread; never Message Content (privileged).
+    assert intents == discord.Intents(guilds=True, guild_messages=True)
+    assert not (intents.message_content or intents.members or intents.presences)
     assert "/gateway/bot" not in [c.path for c in bot.fake.calls]  # gateway_url given: used as is
 
 

@@ -3,8 +3,17 @@ channel is a forum; answers are posted into the thread."""
 
 from __future__ import annotations
 
-from bot.core.tenancy import CommunityChannel, ensure_community
-from tests.adapters.discord.conftest import DiscordBot, embeds_text, settled
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.tenancy import CommunityChannel, Member, ensure_community
+from bot.features.ask.models import Answer
+from tests.adapters.discord.conftest import SETTLE_SECONDS, DiscordBot, embeds_text, settled
+from tests.fakes.discord import GUILD_MESSAGES, MESSAGE_CONTENT
 
 
 async def questions_channel(bot: DiscordBot, channel_id: str) -> None:
@@ -57,3 +66,82 @@ async def test_a_question_is_a_forum_post_in_a_forum_channel(bot: DiscordBot) ->
     assert "type" not in created.json
     assert "Question #1" in embeds_text(created.json["message"])
     assert bot.fake.messages[thread][0]["id"] == thread  # the starter message
+
+
+class Commits:
+    """Wakes on every database commit of the bot (an engine event, registered before the
+    messages it waits for are sent: a connection only sees events registered before it opened)."""
+
+    def __init__(self, bot: DiscordBot) -> None:
+        self.engine = bot.app.engine.sync_engine
+        self.committed = asyncio.Event()
+        event.listen(self.engine, "commit", self._on_commit)
+
+    def _on_commit(self, _connection: Any) -> None:
+        self.committed.set()
+
+    async def until(self, bot: DiscordBot, check: Callable[[AsyncSession], Awaitable[bool]]) -> None:
+        async with asyncio.timeout(SETTLE_SECONDS):
+            while True:
+                self.committed.clear()
+                async with bot.app.session_factory() as session:
+                    if await check(session):
+                        return
+                await self.committed.wait()
+
+    def close(self) -> None:
+        event.remove(self.engine, "commit", self._on_commit)
+
+
+async def answerers(session: AsyncSession) -> dict[str, str | None]:
+    rows = await session.execute(select(Member.display_name, Answer.text).join(Answer, Answer.member_id == Member.id))
+    return {name: text for name, text in rows.all()}
+
+
+async def test_writing_in_the_question_thread_counts_as_answering(bot: DiscordBot) -> None:
+    """MESSAGE_CREATE in the question's thread (GUILD_MESSAGES, no message content): the author
+    is recorded as having answered — not the asker, not a message elsewhere, never the words."""
+    fake = bot.fake
+    channel = fake.add_channel("questions")
+    await questions_channel(bot, channel)
+    [session] = [s for s in fake.sessions if s.identify]
+    intents = int(session.identify["intents"])  # type: ignore[index]
+    assert intents & GUILD_MESSAGES and not intents & MESSAGE_CONTENT
+    ada, grace, cy = fake.member("ada"), fake.member("grace"), fake.member("cy")
+    await fake.response(await fake.slash(grace, "helper on"))
+    await fake.response(await fake.slash(ada, "ask new", title="Why does my LSTM loss explode?"))
+    thread = (await settled(bot.app, "ask:q:1")).platform_message_id
+    assert thread is not None
+
+    commits = Commits(bot)
+    try:
+        await fake.member_writes(ada, thread, "Any ideas? I tried a lower learning rate")  # the asker
+        await fake.member_writes(cy, fake.channel("general"), "Unrelated chatter in general")
+        await fake.member_writes(cy, thread, "Clip the gradients to norm 1")
+
+        async def cy_answered(session: AsyncSession) -> bool:
+            return "Cy" in await answerers(session)
+
+        await commits.until(bot, cy_answered)
+        await fake.member_writes(grace, thread, "And check for exploding inputs")
+
+        async def grace_answered(session: AsyncSession) -> bool:
+            return "Grace" in await answerers(session)
+
+        await commits.until(bot, grace_answered)
+    finally:
+        commits.close()
+    async with bot.app.session_factory() as db:
+        assert await answerers(db) == {"Cy": None, "Grace": None}  # who, not what
+
+    [shown] = await fake.response(await fake.slash(ada, "ask show", id=1))
+    text = str(shown.json["data"])
+    assert "Answer from Cy" in text and "answered in the thread" in text
+    # The asker's Solved button offers cy (who was never asked, but answered in the thread).
+    card = fake.messages[thread][0]
+    solve = next(c["custom_id"] for r in card["components"] for c in r["components"]
+                 if c["custom_id"].startswith("ask.solve:"))
+    [choices] = await fake.response(await fake.click(ada, card, solve))
+    options = [o["label"] for r in choices.json["data"]["components"] for c in r["components"]
+               for o in c.get("options", [])]
+    assert "Cy" in options and "Grace" in options and "Ada" not in options

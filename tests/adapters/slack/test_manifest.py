@@ -47,11 +47,11 @@ def test_manifest_for_http_mode(tmp_path: Path) -> None:
     assert command["description"] and command["usage_hint"]
     assert data["oauth_config"]["scopes"]["bot"] == [
         "app_mentions:read",  # the app_mention event
-        "channels:history",  # conversations.history: recovering a post interrupted mid-send
+        "channels:history",  # conversations.history (recovering a post interrupted mid-send), message.channels
         "chat:write",  # chat.postMessage, chat.postEphemeral
         "commands",  # the slash command
         "files:write",  # chart uploads
-        "groups:history",
+        "groups:history",  # the same in private channels, message.groups
         "im:history",
         "im:write",  # conversations.open for a DM
         "mpim:history",
@@ -63,7 +63,8 @@ def test_manifest_for_http_mode(tmp_path: Path) -> None:
         "request_url": "https://pivot.example.org/slack/events",
     }
     assert data["settings"]["event_subscriptions"] == {
-        "bot_events": ["app_mention"],
+        # Replies in a question's thread (public and private channels) count as answers.
+        "bot_events": ["app_mention", "message.channels", "message.groups"],
         "request_url": "https://pivot.example.org/slack/events",
     }
     assert data["settings"]["socket_mode_enabled"] is False
@@ -81,7 +82,7 @@ def test_manifest_for_many_workspaces_redirects_back_and_hears_uninstalls() -> N
         "https://pivot.example.org/slack/oauth_redirect"
     ]
     assert data["settings"]["event_subscriptions"]["bot_events"] == [
-        "app_mention", "app_uninstalled", "tokens_revoked",
+        "app_mention", "app_uninstalled", "message.channels", "message.groups", "tokens_revoked",
     ]
     no_url = Settings(slack={"client_id": "1111.2222", "app_token": "xapp-1-test"})
     with pytest.raises(ConfigError, match="PIVOT_SLACK_PUBLIC_URL"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.app import App
 from bot.features.ask.models import Answer, Kudos, Ping, Question
 from tests.conftest import ConsoleHarness
 
@@ -113,3 +114,25 @@ async def test_bad_input_is_one_line_and_writes_nothing(console: ConsoleHarness)
     assert await count(console, Kudos) == 0
     assert await count(console, Answer) == 0
     assert await count(console, Ping) == 2
+
+
+async def test_helper_leaderboard_is_the_top_ten_by_kudos_then_name(app: App) -> None:
+    """Twelve helpers with 6, 5, 5, 4, 3, 3, 3, 2, 2, 2, 1, 1 kudos: the ten shown are the ten
+    with most, equal counts by name, whatever the order kudos were given in."""
+    from bot.core.tenancy import ensure_community, ensure_member
+    from bot.features.ask import service
+
+    counts = [6, 5, 5, 4, 3, 3, 3, 2, 2, 2, 1, 1]
+    names = ["kim", "lou", "abe", "max", "zed", "bea", "cal", "noa", "eli", "dan", "fay", "gus"]
+    async with app.session_factory() as session:
+        where = await ensure_community(session, "console", "board", "board")
+        members = [await ensure_member(session, where, n, n) for n in names]
+        for i in range(max(counts)):
+            for m, c in zip(members, counts, strict=True):
+                if i < c:
+                    session.add(Kudos(community_id=where.id, member_id=m.id))
+        await session.flush()
+        board = await service.leaderboard(session, where.id, since=None)
+    assert [(r.member.display_name, r.kudos) for r in board] == [
+        ("kim", 6), ("abe", 5), ("lou", 5), ("max", 4), ("bea", 3), ("cal", 3), ("zed", 3),
+        ("dan", 2), ("eli", 2), ("noa", 2)]

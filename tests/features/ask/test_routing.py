@@ -133,3 +133,83 @@ async def test_milestones_counted_for_leaders_only_still_give_the_exact_best(app
         await session.flush()
         [pick] = await routing.pick_helpers(session, community, q, now=NOON, limit=1)
     assert pick.display_name == "veteran" and pick.parts["milestones"] == 0.45
+
+
+async def test_walking_the_best_rated_gives_exactly_the_best_by_the_score(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With ratings in the topic, routing reads the best rated first and stops early; the picks
+    must be exactly those a full scoring of every helper gives (small batches force several)."""
+    from bot.features.ask import routing
+    from bot.features.roadmap.models import MilestoneCheck
+
+    monkeypatch.setattr(routing, "LEADER_BATCH", 7)
+    monkeypatch.setattr(routing, "LEADER_BATCHES", 50)
+    rng = random.Random(5)
+    zones = ["UTC", "Europe/Berlin", "Asia/Tokyo", "America/New_York"]  # Tokyo: 21:00 at noon UTC
+    async with app.session_factory() as session, session.begin():
+        names = [f"h{i}" for i in range(60)] + ["asker", "other"]
+        community, m = await people(session, names)
+        m["asker"].timezone = "UTC"
+        for i in range(60):
+            h = m[f"h{i}"]
+            h.timezone = rng.choice(zones)
+            session.add(helper(h, rng.choice(["", "metrics", "metrics,validation", "calculus"])))
+            if rng.random() < 0.8:
+                session.add(TopicRating(community_id=community.id, member_id=h.id, topic="metrics",
+                                        rating=rng.gauss(1000, 250), answers=rng.randint(0, 30), updated_at=NOON))
+            session.add_all([MilestoneCheck(community_id=community.id, member_id=h.id, milestone_id=f"basics-{k}",
+                                            checked_at=NOON) for k in range(rng.randint(0, 12))])
+        # Ratings of members who are not helpers are walked past.
+        session.add(TopicRating(community_id=community.id, member_id=m["other"].id, topic="metrics",
+                                rating=1900.0, answers=30, updated_at=NOON))
+        earlier = question(m["asker"], 1, at=NOON - timedelta(hours=1))
+        session.add(earlier)
+        await session.flush()
+        pinged = [m[f"h{i}"] for i in rng.sample(range(60), 15)]
+        session.add_all([Ping(community_id=community.id, question_id=earlier.id, member_id=h.id, round=1,
+                              score=1.0, parts={}, created_at=NOON - timedelta(hours=rng.choice([1, 5])))
+                         for h in pinged])
+        q = question(m["asker"], 2)
+        session.add(q)
+        await session.flush()
+        walked, _ = await routing._from_the_best_rated(session, community, q, now=NOON, limit=5)
+        fast = await routing.pick_helpers(session, community, q, now=NOON, limit=5)
+        full = await routing._from_everyone(session, community, q, now=NOON, limit=5)
+    assert walked is not None  # the walk proved its answer (no fallback to scoring everyone)
+    assert [c.member_id for c in walked[:5]] == [p.member_id for p in fast]
+    assert len(fast) == 5
+    assert [p.member_id for p in fast] == [c.member_id for c in full[:5]]
+    assert [p.score for p in fast] == [round(c.total, 3) for c in full[:5]]
+    assert all(p.parts["challenge_rating"] is not None for p in fast[:1])
+
+
+async def test_a_topic_nobody_is_rated_in_gives_the_same_picks_as_scoring_everyone(app: App) -> None:
+    """Career, tooling, projects: no challenge ratings, so routing scores every eligible helper
+    (on PostgreSQL, leaving in the database whoever trails by more than milestones can make up);
+    the picks equal those of scoring everyone with nothing left out."""
+    from bot.features.ask import routing
+    from bot.features.roadmap.models import MilestoneCheck
+
+    rng = random.Random(9)
+    async with app.session_factory() as session, session.begin():
+        names = [f"h{i}" for i in range(40)] + ["asker"]
+        community, m = await people(session, names)
+        for i in range(40):
+            h = m[f"h{i}"]
+            h.timezone = rng.choice(["UTC", "Europe/Berlin", "Asia/Tokyo"])
+            session.add(helper(h, rng.choice(["", "", "career", "career,tooling", "tooling"])))
+            session.add_all([MilestoneCheck(community_id=community.id, member_id=h.id, milestone_id=f"jobs-{k}",
+                                            checked_at=NOON) for k in range(rng.randint(0, 25))])
+        earlier = question(m["asker"], 1, "career", at=NOON - timedelta(hours=2))
+        session.add(earlier)
+        await session.flush()
+        session.add_all([Ping(community_id=community.id, question_id=earlier.id, member_id=m[f"h{i}"].id, round=1,
+                              score=1.0, parts={}, created_at=NOON - timedelta(hours=rng.choice([1, 6])))
+                         for i in rng.sample(range(40), 12)])
+        q = question(m["asker"], 2, "career")
+        session.add(q)
+        await session.flush()
+        picks = await routing.pick_helpers(session, community, q, now=NOON, limit=4)
+        everyone = await routing._from_everyone(session, community, q, now=NOON, limit=4)
+    assert len(picks) == 4
+    assert [(p.member_id, p.score) for p in picks] == [(c.member_id, round(c.total, 3)) for c in everyone[:4]]
+    assert all(p.parts["topic"] == 1.0 for p in picks)  # listed it: 'any topic' helpers trail

@@ -332,7 +332,7 @@ async def test_graded_and_practice_answers_move_the_topic_rating(app: App) -> No
             await service.answer_practice(session, ada, row, right(item), now=AT_NINE)
         # Practice never counts towards streaks or standings.
         assert await service.streaks(session, ada) == (1, 1)
-        board = await service.leaderboard(session, where.id, None)
+        board = await service.leaderboard(session, where.id, "all")
         assert [(s.name, s.points) for s in board] == [("ada", 1)]
 
 
@@ -395,10 +395,9 @@ async def test_leaderboard_ties_share_a_rank_and_list_who_got_there_first(app: A
             date(2026, 2, 20),
             "gen-dot-product-1",
             posted_at=datetime(2026, 2, 20, 9, tzinfo=UTC),
-            status=POST_REVEALED,
         )
         mon = await factories.post(
-            session, where, MONDAY, "gen-dot-product-2", posted_at=AT_NINE, status=POST_REVEALED
+            session, where, MONDAY, "gen-dot-product-2", posted_at=AT_NINE
         )
         tue = await factories.post(
             session,
@@ -419,24 +418,18 @@ async def test_leaderboard_ties_share_a_rank_and_list_who_got_there_first(app: A
             (tue, cy, False, 3),
         ]
         for post, who, correct, minutes in answers:
-            session.add(
-                ChallengeAttempt(
-                    community_id=where.id,
-                    post_id=post.id,
-                    member_id=who.id,
-                    answer="x",
-                    correct=correct,
-                    created_at=post.posted_at + timedelta(minutes=minutes),
-                )
-            )
-        await session.flush()
-        week = await service.leaderboard(session, where.id, MONDAY)
-        all_time = await service.leaderboard(session, where.id, None)
+            item = service.item_of(post)
+            await service.answer(session, who, post, right(item) if correct else wrong(item),
+                                 now=post.posted_at + timedelta(minutes=minutes))
+        week = await service.leaderboard(session, where.id, "week", MONDAY + timedelta(days=1))
+        all_time = await service.leaderboard(session, where.id, "all")
+        top_two = await service.leaderboard(session, where.id, "all", limit=2,
+                                            include_member=dee.id)
     # This week: ada and bob tie on 2 (ada reached 2 first, on Tuesday at 09:01); cy has 1.
-    assert [(s.rank, s.name, s.points) for s in week] == [
-        (1, "ada", 2),
-        (1, "bob", 2),
-        (3, "cy", 1),
+    assert [(s.rank, s.name, s.points, s.tied) for s in week] == [
+        (1, "ada", 2, True),
+        (1, "bob", 2, True),
+        (3, "cy", 1, False),
     ]
     # All time: cy (2, last correct Monday) before ada and bob (2, Tuesday); dee 1.
     assert [(s.rank, s.name, s.points) for s in all_time] == [
@@ -444,6 +437,10 @@ async def test_leaderboard_ties_share_a_rank_and_list_who_got_there_first(app: A
         (1, "ada", 2),
         (1, "bob", 2),
         (4, "dee", 1),
+    ]
+    # A top two still shows the shared rank, and the caller's own line below it.
+    assert [(s.rank, s.name, s.tied) for s in top_two] == [
+        (1, "cy", True), (1, "ada", True), (4, "dee", False),
     ]
 
 

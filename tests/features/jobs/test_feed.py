@@ -241,3 +241,18 @@ def test_each_source_has_its_own_slot_in_the_interval(clock: ManualClock) -> Non
         assert now < slot <= now + interval
     first = next_slot(now, "lever", "acme", interval)
     assert next_slot(first, "lever", "acme", interval) == first + interval
+
+
+async def test_a_long_feed_lists_twenty_newest_and_counts_the_rest(
+    jobs_app: App, fake_boards: FakeJobBoards
+) -> None:
+    g = Group(jobs_app)
+    await setup(g)
+    fake_boards.greenhouse["acme"] = [greenhouse_job(300 + i, f"Machine Learning Engineer {i}")
+                                      for i in range(27)]
+    await g.ok("jobs source add greenhouse acme", admin=True)
+    await poll(jobs_app)
+    listed = await g.ok("jobs list")
+    assert "27" in listed.title
+    assert "…and 7 more; narrow it with --level, --location or --company." in listed.text
+    assert len([line for line in listed.text.splitlines() if "Machine Learning Engineer" in line]) == 20

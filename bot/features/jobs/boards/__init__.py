@@ -130,15 +130,25 @@ class JobBoards:
             "lever": settings.lever_url.rstrip("/"),
             "ashby": settings.ashby_url.rstrip("/"),
         }
-        self.client = httpx.AsyncClient(
-            timeout=settings.timeout_seconds,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            transport=transport,
-            follow_redirects=True,
-        )
+        self._timeout = settings.timeout_seconds
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """Made on the first request: its transport (httpcore) is not loaded at start-up."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                transport=self._transport,
+                follow_redirects=True,
+            )
+        return self._client
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def fetch(self, kind: str, board: str, *, etag: str | None = None,
                     last_modified: str | None = None) -> Fetched:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput
 from bot.core.messages import Reply
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, member_timezone
+from bot.core.tenancy import Community, Member, member_timezone, present
 from bot.features.jobs.models import JobAlertItem, JobMemberSettings, JobPosting
 from bot.features.jobs.service import feed
 from bot.features.jobs.service.common import member_settings, plural
@@ -83,7 +83,7 @@ async def send_due(session: AsyncSession, now: datetime,
             .join(Member, and_(Member.id == JobMemberSettings.member_id,
                                Member.community_id == JobMemberSettings.community_id))
             .join(Community, Community.id == JobMemberSettings.community_id)
-            .where(JobMemberSettings.followed_at.is_not(None))
+            .where(JobMemberSettings.followed_at.is_not(None), present(Community.id))
         )
     ).all()
     sent = 0

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.commands import action_id
@@ -35,7 +35,7 @@ from bot.core.db import rowcount
 from bot.core.errors import IntegrationUnavailable, InvalidInput, NotFound
 from bot.core.messages import Button, Field, Reply
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.jobs.boards import (
     BOARD_RE,
     KINDS,
@@ -203,7 +203,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = 100) -> l
     """Sources due now, each taken by one poller (the conditional UPDATE is the lock)."""
     due = (
         await session.execute(
-            select(JobSource).where(JobSource.next_poll_at <= now)
+            select(JobSource).where(JobSource.next_poll_at <= now, present(JobSource.community_id))
             .order_by(JobSource.next_poll_at).limit(limit)
         )
     ).scalars().all()
@@ -373,8 +373,7 @@ async def post_new(session: AsyncSession, source: JobSource, new: list[JobPostin
 # --- browsing and saving -------------------------------------------------------------------------
 
 
-async def open_postings(
-    session: AsyncSession,
+def _open_postings_query(
     community: Community,
     *,
     remote: bool = False,
@@ -382,8 +381,7 @@ async def open_postings(
     location: str | None = None,
     company: str | None = None,
     since: datetime | None = None,
-    limit: int | None = None,
-) -> list[JobPosting]:
+) -> Select[JobPosting]:
     stmt = select(JobPosting).where(JobPosting.community_id == community.id,
                                     JobPosting.closed_at.is_(None))
     if remote:
@@ -402,10 +400,42 @@ async def open_postings(
         )
     if since is not None:
         stmt = stmt.where(JobPosting.first_seen_at > since)
+    return stmt
+
+
+async def open_postings(
+    session: AsyncSession,
+    community: Community,
+    *,
+    remote: bool = False,
+    level: str | None = None,
+    location: str | None = None,
+    company: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[JobPosting]:
+    """Open postings matching the filters, newest first (the first `limit` when given)."""
+    stmt = _open_postings_query(community, remote=remote, level=level, location=location,
+                                company=company, since=since)
     stmt = stmt.order_by(JobPosting.first_seen_at.desc(), JobPosting.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return list((await session.execute(stmt)).scalars())
+
+
+async def count_open_postings(
+    session: AsyncSession,
+    community: Community,
+    *,
+    remote: bool = False,
+    level: str | None = None,
+    location: str | None = None,
+    company: str | None = None,
+) -> int:
+    """How many open postings match (counted in the database, no rows loaded)."""
+    query = _open_postings_query(community, remote=remote, level=level, location=location,
+                                 company=company).subquery()
+    return int((await session.execute(select(func.count()).select_from(query))).scalar_one())
 
 
 async def save(session: AsyncSession, member: Member, posting_id: int, *, now: datetime,

@@ -19,7 +19,7 @@ from bot.core.commands import action_id
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.messages import Button, Reply, mention
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.jobs.models import JobHire, JobMemberSettings, ResumeReviewRequest
 from bot.features.jobs.service.common import check_url, member_settings
 from bot.features.roadmap import service as roadmap
@@ -208,7 +208,7 @@ async def repick_stale(session: AsyncSession, now: datetime) -> int:
             select(ResumeReviewRequest, Community)
             .join(Community, Community.id == ResumeReviewRequest.community_id)
             .where(ResumeReviewRequest.status == "pending",
-                   ResumeReviewRequest.asked_at <= now - REPICK_AFTER)
+                   ResumeReviewRequest.asked_at <= now - REPICK_AFTER, present(Community.id))
         )
     ).all()
     moved = 0

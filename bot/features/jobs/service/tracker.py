@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.numbers import next_number
-from bot.core.tenancy import Community, Member
+from bot.core.tenancy import Community, Member, present
 from bot.features.jobs.models import JobApplication, JobApplicationMove, JobMemberSettings
 from bot.features.jobs.service.common import check_url
 from bot.features.roadmap import service as roadmap
@@ -283,6 +283,7 @@ async def stale(session: AsyncSession, now: datetime, days: int, limit: int = 10
             JobApplication.stage.in_(WAITING),
             JobApplication.nudged_at.is_(None),
             JobApplication.moved_at <= now - timedelta(days=days),
+            present(Community.id),
         )
         .order_by(JobApplication.moved_at)
         .limit(limit)

@@ -194,7 +194,7 @@ async def community_view(session: AsyncSession, slug: str, *, now: datetime) -> 
             Portfolio.community_id == community.id, Portfolio.enabled.is_(True)))).scalars()
     }
     board = [(s.rank, public_names.get(s.member_id, "A member"), s.points)
-             for s in (await challenges.leaderboard(session, community.id, None))[:10]]
+             for s in await challenges.leaderboard(session, community.id, "all", limit=10)]
     showcased = list((await session.execute(
         select(Project).where(Project.community_id == community.id, Project.private.is_(False),
                               Project.showcased_at.is_not(None), Project.status != "dropped")

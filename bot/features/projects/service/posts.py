@@ -12,7 +12,7 @@ from bot.core.commands import action_id
 from bot.core.errors import InvalidInput
 from bot.core.messages import Button, Field, Modal, Reply, TextInput, mention
 from bot.core.outbox import Target, enqueue
-from bot.core.tenancy import Community, Member, channel_for
+from bot.core.tenancy import Community, Member, channel_for, present
 from bot.features.checkins import service as checkins
 from bot.features.projects.models import Project, ProjectReview, ProjectReviewRequest
 from bot.features.projects.service import projects as projects_service
@@ -144,7 +144,8 @@ async def nudge_due(session: AsyncSession, now: datetime) -> int:
         select(Project, Member, Community)
         .join(Member, Member.id == Project.member_id)
         .join(Community, Community.id == Project.community_id)
-        .where(Project.status == "active", Project.created_at <= now - NUDGE_AFTER)
+        .where(Project.status == "active", Project.created_at <= now - NUDGE_AFTER,
+               present(Community.id))
     )).all()
     sent = 0
     for project, member, community in rows:

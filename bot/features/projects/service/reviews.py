@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
-from bot.core.tenancy import Member
+from bot.core.tenancy import Member, present
 from bot.features.buddies import service as buddies
 from bot.features.projects.models import (
     Project,
@@ -279,6 +279,7 @@ async def expire_silent(session: AsyncSession, now: datetime) -> list[tuple[Proj
     stale = list((await session.execute(select(ProjectReviewRequest).where(
         ProjectReviewRequest.status == "asked",
         ProjectReviewRequest.asked_at <= now - REQUEST_EXPIRES,
+        present(ProjectReviewRequest.community_id),
     ).order_by(ProjectReviewRequest.id))).scalars())
     out = []
     for request in stale:
