@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -30,44 +29,10 @@ from bot.core.tenancy import ensure_community
 from tests.fakes import discord as fake_discord
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
+from tests.processes import BotProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 IN_FLIGHT = 4  # PIVOT_OUTBOX_CONCURRENCY for these processes
 WAIT = 40.0
-
-
-class Bot:
-    """One `python -m bot run` process."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--no-migrate",
-                cwd=ROOT, env=self.env, stdout=out, stderr=out,
-            )
-
-    def signal(self, signum: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-
-    async def exit_code(self, seconds: float = 20.0) -> int:
-        assert self.process is not None
-        try:
-            return await asyncio.wait_for(self.process.wait(), seconds)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            pytest.fail(f"the bot did not exit within {seconds:.0f} s:\n{self.log.read_text()[-3000:]}")
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 def _env(database_url: str, **settings: str) -> dict[str, str]:
@@ -95,11 +60,11 @@ def slack_env(database_url: str, fake: FakeSlack) -> dict[str, str]:
 
 
 @pytest.fixture
-async def bots(tmp_path: Path) -> AsyncIterator[Callable[[dict[str, str]], Bot]]:
-    made: list[Bot] = []
+async def bots(tmp_path: Path) -> AsyncIterator[Callable[[dict[str, str]], BotProcess]]:
+    made: list[BotProcess] = []
 
-    def make(env: dict[str, str]) -> Bot:
-        bot = Bot(env, tmp_path / f"bot{len(made)}.log")
+    def make(env: dict[str, str]) -> BotProcess:
+        bot = BotProcess(env, tmp_path / f"bot{len(made)}.log")
         made.append(bot)
         return bot
 
@@ -170,7 +135,7 @@ def _patient_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_sigterm_mid_fan_out_drains_and_leaves_nothing_leased(
-    database_url: str, bots: Callable[[dict[str, str]], Bot]
+    database_url: str, bots: Callable[[dict[str, str]], BotProcess]
 ) -> None:
     async with FakeDiscord(delay=0.2) as fake:
         users = [fake.member(f"m{i}") for i in range(60)]
@@ -188,7 +153,7 @@ async def test_sigterm_mid_fan_out_drains_and_leaves_nothing_leased(
     assert max(copies.values()) == 1
 
 
-async def test_sigint_drains_the_same_way(database_url: str, bots: Callable[[dict[str, str]], Bot]) -> None:
+async def test_sigint_drains_the_same_way(database_url: str, bots: Callable[[dict[str, str]], BotProcess]) -> None:
     async with FakeDiscord(delay=0.2) as fake:
         users = [fake.member(f"m{i}") for i in range(20)]
         await fan_out(database_url, "discord", fake.guild_id, [Target.dm(u.id) for u in users])
@@ -202,7 +167,7 @@ async def test_sigint_drains_the_same_way(database_url: str, bots: Callable[[dic
 
 
 async def test_discord_sigkill_mid_send_then_restart_misses_nothing_and_duplicates_nothing(
-    database_url: str, bots: Callable[[dict[str, str]], Bot]
+    database_url: str, bots: Callable[[dict[str, str]], BotProcess]
 ) -> None:
     async with FakeDiscord(delay=0.2) as fake:
         users = [fake.member(f"m{i}") for i in range(24)]
@@ -228,7 +193,7 @@ async def test_discord_sigkill_mid_send_then_restart_misses_nothing_and_duplicat
 
 
 async def test_slack_sigkill_mid_send_then_restart_misses_nothing(
-    database_url: str, bots: Callable[[dict[str, str]], Bot]
+    database_url: str, bots: Callable[[dict[str, str]], BotProcess]
 ) -> None:
     async with FakeSlack(delay=0.2) as fake:
         ids = await fan_out(database_url, "slack", fake.team_id,
@@ -261,7 +226,7 @@ async def test_slack_sigkill_mid_send_then_restart_misses_nothing(
 
 
 async def test_two_processes_and_a_slow_platform_send_each_post_once(
-    database_url: str, bots: Callable[[dict[str, str]], Bot]
+    database_url: str, bots: Callable[[dict[str, str]], BotProcess]
 ) -> None:
     """Each call takes 0.5 s and each channel has 6 posts in a row: a batch lasts 3 s, the
     lease 1 s. Without renewal and fencing the second process would send the rest again."""

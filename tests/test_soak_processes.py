@@ -25,8 +25,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import sys
 import time as monotonic
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -52,13 +50,13 @@ from tests.fakes import discord as fake_discord
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.kaggle import FakeKaggle, make_competition
 from tests.fakes.slack import FakeSlack
+from tests.processes import BotProcess
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PIVOT_TEST_DB", "sqlite") != "postgresql",
     reason="several bot processes share one store through PostgreSQL (row locks, SKIP LOCKED)",
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2027, 1, 4, 0, 0, tzinfo=UTC)  # a Monday in January: no DST change for 14 days
 STEP = timedelta(hours=2)  # within the 3-hour grace window: nothing due is skipped
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "America/Los_Angeles")
@@ -72,42 +70,6 @@ STEP_WAIT = 120.0  # seconds a step may take before the test gives up
 
 
 # --- processes ----------------------------------------------------------------------------------
-
-
-class Bot:
-    """One `python -m bot run` process serving both fake platforms."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--no-migrate",
-                cwd=ROOT, env=self.env, stdout=out, stderr=out,
-            )
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    async def kill(self) -> None:
-        if self.alive:
-            assert self.process is not None
-            self.process.kill()  # SIGKILL: nothing is recorded or released
-            await self.process.wait()
-
-    async def stop(self) -> int:
-        assert self.process is not None
-        if self.alive:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return await asyncio.wait_for(self.process.wait(), 30)
-        except TimeoutError:
-            await self.kill()
-            return -9
 
 
 def bot_env(database_url: str, discord: FakeDiscord, slack: FakeSlack, kaggle: FakeKaggle) -> dict[str, str]:
@@ -321,7 +283,7 @@ class Soak:
         self.factory = make_session_factory(engine)
         self.discord, self.slack, self.kaggle = discord, slack, kaggle
         self.logs = logs
-        self.bots: list[Bot] = []
+        self.bots: list[BotProcess] = []
         self.offset = timedelta()
         self.steps = 0
         self.waited = {"ticks": 0.0, "drain": 0.0}
@@ -337,8 +299,8 @@ class Soak:
         async with self.factory() as session, session.begin():
             await set_shared_offset(session, self.offset)
 
-    def bot(self) -> Bot:
-        bot = Bot(bot_env(self.database_url, self.discord, self.slack, self.kaggle),
+    def bot(self) -> BotProcess:
+        bot = BotProcess(bot_env(self.database_url, self.discord, self.slack, self.kaggle),
                   self.logs / f"bot{len(self.bots)}.log")
         self.bots.append(bot)
         return bot

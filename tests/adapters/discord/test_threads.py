@@ -3,16 +3,13 @@ channel is a forum; answers are posted into the thread."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.tenancy import CommunityChannel, Member, ensure_community
 from bot.features.ask.models import Answer
 from tests.adapters.discord.conftest import SETTLE_SECONDS, DiscordBot, embeds_text, settled
+from tests.commits import Commits
 from tests.fakes.discord import GUILD_MESSAGES, MESSAGE_CONTENT
 
 
@@ -68,31 +65,6 @@ async def test_a_question_is_a_forum_post_in_a_forum_channel(bot: DiscordBot) ->
     assert bot.fake.messages[thread][0]["id"] == thread  # the starter message
 
 
-class Commits:
-    """Wakes on every database commit of the bot (an engine event, registered before the
-    messages it waits for are sent: a connection only sees events registered before it opened)."""
-
-    def __init__(self, bot: DiscordBot) -> None:
-        self.engine = bot.app.engine.sync_engine
-        self.committed = asyncio.Event()
-        event.listen(self.engine, "commit", self._on_commit)
-
-    def _on_commit(self, _connection: Any) -> None:
-        self.committed.set()
-
-    async def until(self, bot: DiscordBot, check: Callable[[AsyncSession], Awaitable[bool]]) -> None:
-        async with asyncio.timeout(SETTLE_SECONDS):
-            while True:
-                self.committed.clear()
-                async with bot.app.session_factory() as session:
-                    if await check(session):
-                        return
-                await self.committed.wait()
-
-    def close(self) -> None:
-        event.remove(self.engine, "commit", self._on_commit)
-
-
 async def answerers(session: AsyncSession) -> dict[str, str | None]:
     rows = await session.execute(select(Member.display_name, Answer.text).join(Answer, Answer.member_id == Member.id))
     return {name: text for name, text in rows.all()}
@@ -113,7 +85,7 @@ async def test_writing_in_the_question_thread_counts_as_answering(bot: DiscordBo
     thread = (await settled(bot.app, "ask:q:1")).platform_message_id
     assert thread is not None
 
-    commits = Commits(bot)
+    commits = Commits(bot.app)
     try:
         await fake.member_writes(ada, thread, "Any ideas? I tried a lower learning rate")  # the asker
         await fake.member_writes(cy, fake.channel("general"), "Unrelated chatter in general")
@@ -122,13 +94,13 @@ async def test_writing_in_the_question_thread_counts_as_answering(bot: DiscordBo
         async def cy_answered(session: AsyncSession) -> bool:
             return "Cy" in await answerers(session)
 
-        await commits.until(bot, cy_answered)
+        await commits.until(cy_answered, SETTLE_SECONDS)
         await fake.member_writes(grace, thread, "And check for exploding inputs")
 
         async def grace_answered(session: AsyncSession) -> bool:
             return "Grace" in await answerers(session)
 
-        await commits.until(bot, grace_answered)
+        await commits.until(grace_answered, SETTLE_SECONDS)
     finally:
         commits.close()
     async with bot.app.session_factory() as db:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.outbox import OutboxMessage
 from bot.core.tenancy import Member
 from bot.features.ask.models import Answer
 from tests.adapters.slack.conftest import SlackHarness
+from tests.commits import Commits
 from tests.fakes.slack import TEAM_ID
 
 
@@ -94,33 +93,6 @@ async def answer_rows(slack: SlackHarness) -> dict[str, str | None]:
         return {user: text for user, text in rows.all()}
 
 
-class Commits:
-    """Wakes on every database commit of the app (an engine event, registered before the
-    requests it waits for are sent: a connection only sees events registered before it opened)."""
-
-    def __init__(self, slack: SlackHarness) -> None:
-        self.engine = slack.app.engine.sync_engine
-        self.committed = asyncio.Event()
-        event.listen(self.engine, "commit", self._on_commit)
-
-    def _on_commit(self, _connection: Any) -> None:
-        self.committed.set()
-
-    async def until(self, check: Callable[[], Awaitable[bool]]) -> None:
-        async with asyncio.timeout(10):
-            while True:
-                self.committed.clear()
-                if await check():
-                    return
-                # A commit on a connection opened before the listener may not be seen: look
-                # again every 0.2 s as well.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.committed.wait(), 0.2)
-
-    def close(self) -> None:
-        event.remove(self.engine, "commit", self._on_commit)
-
-
 async def test_a_reply_in_the_question_thread_counts_as_an_answer(slack: SlackHarness) -> None:
     """A signed `message` event whose thread_ts is the question's ts: its author answered (the
     asker, bots, edits and other threads do not count); the words are not kept."""
@@ -133,7 +105,7 @@ async def test_a_reply_in_the_question_thread_counts_as_an_answer(slack: SlackHa
                                          .where(OutboxMessage.dedupe_key.like("ask:q:%")))).scalar_one()
     assert card_ts
 
-    commits = Commits(slack)
+    commits = Commits(slack.app)
     ignored = [
         # the asker
         thread_message(slack, user="U1", channel="C0QUESTIONS", thread_ts=card_ts, ts="1772438500.000100",
@@ -156,7 +128,7 @@ async def test_a_reply_in_the_question_thread_counts_as_an_answer(slack: SlackHa
                            event_id="Ev06")
     assert (await slack.send(reply, "application/json")).status == 200
 
-    async def grace_answered() -> bool:
+    async def grace_answered(_session: AsyncSession) -> bool:
         return "U2" in await answer_rows(slack)
 
     try:
