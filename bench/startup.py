@@ -11,9 +11,13 @@ Each start is a new process, timed from spawn to ready:
    answers a request (`GET /healthz`);
 4. a bare slack-bolt `AsyncApp` started on a port → that port answers a request.
 
-The four kinds take turns (1 2 3 4, 1 2 3 4, …) so a busy moment of the machine hits all of
-them alike. It prints each kind's starts and median, and Pivot's ratio to the bare library
-(target ≤ 2×). The database is a fresh PostgreSQL one next to PIVOT_BENCH_DATABASE_URL
+Two more kinds measure the floor: the same bare client and app, after importing what any start
+with Pivot's store and settings must load before it serves (SQLAlchemy's asyncio engine and ORM,
+asyncpg, pydantic-settings; `FLOOR_IMPORTS`), and nothing of Pivot's own.
+
+The kinds take turns (1 2 3 4 5 6, 1 2 …) so a busy moment of the machine hits all of them
+alike. It prints each kind's starts and median, Pivot's ratio to the bare library (target
+≤ 2×), and the floor's. The database is a fresh PostgreSQL one next to PIVOT_BENCH_DATABASE_URL
 (dropped at the end) or, with --sqlite, a temporary SQLite file.
 """
 
@@ -53,6 +57,9 @@ DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["BENCH_DISCORD_GATEWAY"])
 discord.Client(intents=discord.Intents.default()).run(os.environ["BENCH_DISCORD_TOKEN"],
                                                       log_handler=None)
 """
+
+# What a start with Pivot's store and settings imports before serving, whatever else it trims.
+FLOOR_IMPORTS = "import sqlalchemy.ext.asyncio, sqlalchemy.orm, asyncpg, pydantic_settings\n"
 
 BARE_BOLT = """
 import os
@@ -138,12 +145,12 @@ def _kinds(fake_d: FakeDiscord, fake_s: FakeSlack, url: str) -> dict[str, Start]
             await _identified(fake_d, since, process)
             return time.perf_counter() - started
 
-    async def bare_discord() -> float:
+    async def bare_discord(prelude: str = "") -> float:
         env = _env(BENCH_DISCORD_API=fake_d.api_url, BENCH_DISCORD_GATEWAY=fake_d.gateway_url,
                    BENCH_DISCORD_TOKEN=fake_d.token)
         since = len(fake_d.sessions)
         started = time.perf_counter()
-        async with _spawned(["-c", BARE_DISCORD], env) as process:
+        async with _spawned(["-c", prelude + BARE_DISCORD], env) as process:
             await _identified(fake_d, since, process)
             return time.perf_counter() - started
 
@@ -157,18 +164,26 @@ def _kinds(fake_d: FakeDiscord, fake_s: FakeSlack, url: str) -> dict[str, Start]
             await _answered(port, "/healthz", process)
             return time.perf_counter() - started
 
-    async def bare_bolt() -> float:
+    async def bare_bolt(prelude: str = "") -> float:
         port = _free_port()
         env = _env(BENCH_SLACK_API=fake_s.base_url, BENCH_SLACK_SECRET=SECRET, BENCH_PORT=str(port))
         started = time.perf_counter()
-        async with _spawned(["-c", BARE_BOLT], env) as process:
+        async with _spawned(["-c", prelude + BARE_BOLT], env) as process:
             await _answered(port, "/slack/events", process)
             return time.perf_counter() - started
 
+    async def floor_discord() -> float:
+        return await bare_discord(FLOOR_IMPORTS)
+
+    async def floor_bolt() -> float:
+        return await bare_bolt(FLOOR_IMPORTS)
+
     return {"Pivot, Discord (spawn → IDENTIFY)": pivot_discord,
             "bare discord.py Client": bare_discord,
+            "floor: discord.py + store imports": floor_discord,
             "Pivot, Slack HTTP (spawn → answering)": pivot_slack,
-            "bare slack-bolt AsyncApp": bare_bolt}
+            "bare slack-bolt AsyncApp": bare_bolt,
+            "floor: slack-bolt + store imports": floor_bolt}
 
 
 @asynccontextmanager
@@ -199,9 +214,10 @@ async def _run(starts: int, sqlite: bool) -> None:
         runs = " ".join(f"{v:.2f}" for v in values)
         print(f"{name:40} median {medians[name]:5.2f} s   ({runs})")
     names = list(kinds)
-    for pivot, bare, what in ((names[0], names[1], "Discord"), (names[2], names[3], "Slack HTTP")):
+    for pivot, bare, floor, what in ((*names[0:3], "Discord"), (*names[3:6], "Slack HTTP")):
         ratio = medians[pivot] / medians[bare]
-        print(f"{what:10} Pivot / bare = {ratio:.2f}× (target ≤ 2×): {'OK' if ratio <= 2 else 'OVER'}")
+        print(f"{what:10} Pivot / bare = {ratio:.2f}× (target ≤ 2×): {'OK' if ratio <= 2 else 'OVER'}"
+              f"; floor / bare = {medians[floor] / medians[bare]:.2f}×")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

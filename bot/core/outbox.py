@@ -248,12 +248,14 @@ class SendPolicy:
     """A platform's rate-limit model, as far as the worker paces it.
 
     `per_destination_interval`: seconds between the starts of two sends to one destination
-    (Slack: about one message per second per channel). `rate_per_second`: all sends to the
+    (Slack: about one message per second per channel), on average: `per_destination_burst`
+    sends may start at once after a quiet moment (Slack allows short bursts). `rate_per_second`: all sends to the
     platform from this worker (Discord: the global 50 requests/s). `mark_sending`: the
     platform cannot deduplicate a send, so record `sending_at` before each call.
     """
 
     per_destination_interval: float = 0.0
+    per_destination_burst: int = 1
     rate_per_second: float | None = None
     mark_sending: bool = False
 
@@ -399,17 +401,32 @@ class Pacer:
 
 
 class _Spacing:
-    """One destination's calls `interval` apart (its sends are sequential). Calls follow a
-    schedule, so a late wake-up is made up for, by at most `catch_up` seconds per call."""
+    """One destination's calls: on average `interval` apart, with up to `burst` at once after a
+    quiet moment (a token bucket, kept as the time it is full again). Its sends are sequential.
 
-    def __init__(self, interval: float, catch_up: float = 0.03) -> None:
+    Strict spacing (`burst` 1) follows a schedule, so a late wake-up is made up for, by at most
+    `catch_up` seconds per call. With a burst the bucket itself absorbs late wake-ups, a quiet
+    destination is owed no catch-up (a full bucket is all the platform allows), and the call
+    after a burst waits `jitter` longer: sent side by side, two calls may arrive out of step
+    with the timing they were sent with, and the platform counts arrivals."""
+
+    def __init__(self, interval: float, burst: int = 1, *, catch_up: float = 0.03,
+                 jitter: float = 0.25) -> None:
         self.interval = interval
-        self.catch_up = catch_up
-        self.next_at = float("-inf")
+        self.burst = max(burst, 1)
+        self.catch_up = catch_up if self.burst == 1 else 0.0
+        # How far ahead of a full bucket's schedule the next call may start.
+        self.ahead = (self.burst - 1) * interval - (jitter if self.burst > 1 else 0.0)
+        self.full_at = float("-inf")  # when the bucket holds `burst` calls again
 
     @property
     def last(self) -> float:
-        return self.next_at - self.interval
+        return self.full_at - self.interval
+
+    @property
+    def next_at(self) -> float:
+        """When the next call may start."""
+        return self.full_at - self.ahead
 
     async def wait(self, lead: float = 0.0) -> None:
         """Until the next call may start, or `lead` seconds before (to prepare it meanwhile)."""
@@ -419,7 +436,7 @@ class _Spacing:
 
     def started(self) -> None:
         now = time.monotonic()
-        self.next_at = max(self.next_at, now - self.catch_up) + self.interval
+        self.full_at = max(self.full_at, now - self.catch_up) + self.interval
 
 
 class _Marker:
@@ -686,14 +703,15 @@ class OutboxWorker:
             log.debug("batch of %d done in %.2fs", len(batch.rows), time.monotonic() - began)
         return len(batch.rows)
 
-    def _spacing(self, destination: tuple[str, str, str], interval: float) -> _Spacing:
+    def _spacing(self, destination: tuple[str, str, str], policy: SendPolicy) -> _Spacing:
         spacing = self._destination_spacing.get(destination)
         if spacing is None:
             if len(self._destination_spacing) > 10_000:  # forget destinations long quiet
-                horizon = time.monotonic() - interval
+                horizon = time.monotonic() - policy.per_destination_interval
                 self._destination_spacing = {
                     k: v for k, v in self._destination_spacing.items() if v.last > horizon}
-            spacing = self._destination_spacing[destination] = _Spacing(interval)
+            spacing = self._destination_spacing[destination] = _Spacing(
+                policy.per_destination_interval, policy.per_destination_burst)
         return spacing
 
     async def _destination(self, batch: _Batch, queue: deque[_Claimed]) -> None:
@@ -743,7 +761,7 @@ class OutboxWorker:
                 await self._release_rest(batch, queue)
                 return
             policy = self.policy(row.delivery.platform)
-            spacing = (self._spacing(row.destination, policy.per_destination_interval)
+            spacing = (self._spacing(row.destination, policy)
                        if policy.per_destination_interval else None)
             if spacing is not None:
                 # Without holding a slot, and a little early: the mark below takes a moment.

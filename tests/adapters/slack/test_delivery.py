@@ -55,21 +55,24 @@ async def test_a_429_is_no_failed_attempt(slack: SlackHarness, clock: ManualCloc
 
 
 async def test_each_channel_is_paced_to_its_rate_not_refused(slack: SlackHarness) -> None:
-    slack.fake.channel_rate = 1.0  # Slack: about one message per second per channel
-    for i in range(3):
+    slack.fake.channel_rate = 1.0  # Slack: about one message per second per channel,
+    slack.fake.channel_burst = 2.0  # with short bursts allowed
+    for i in range(4):
         await post(slack.app, Target.in_channel("C1"), f"one {i}", f"c1:{i}")
         await post(slack.app, Target.in_channel("C2"), f"two {i}", f"c2:{i}")
     started = time.monotonic()
-    assert await slack.app.outbox.run_once() == 6
+    assert await slack.app.outbox.run_once() == 8
     elapsed = time.monotonic() - started
     assert slack.fake.rate_limited == 0
     assert {r.status for r in (await rows(slack.app)).values()} == {"sent"}
     for channel in ("C1", "C2"):
         times = slack.fake.post_times[channel]
-        # About one a second as they arrive (arrival jitters a little on a busy machine).
-        assert (times[-1] - times[0]) / (len(times) - 1) >= 0.97, times
-    assert elapsed < 4.0, "the two channels were paced side by side"
-    assert posted_texts(slack, "C1") == ["one 0", "one 1", "one 2"]
+        # A quiet channel takes two at once; after that, one a second as they arrive (arrival
+        # jitters a little on a busy machine): never three within a second.
+        assert times[1] - times[0] < 0.5, times
+        assert all(times[i + 2] - times[i] >= 0.97 for i in range(len(times) - 2)), times
+    assert elapsed < 4.0, "the two channels were paced side by side, the burst used"
+    assert posted_texts(slack, "C1") == ["one 0", "one 1", "one 2", "one 3"]
 
 
 async def test_posts_to_one_channel_keep_their_order_across_a_retry(
