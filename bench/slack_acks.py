@@ -35,11 +35,14 @@ if __package__ in {None, ""}:
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from bot.config import SlackSettings
+
 SECRET = "bench-signing-secret-0123456789abcdef"
 ADMIN_URL = os.environ.get(
     "PIVOT_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 MEMBERS = 200
+DEFAULT_WORKERS = SlackSettings.model_fields["workers"].default
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -72,7 +75,7 @@ async def _serve_bolt(api_url: str) -> None:
     await asyncio.Event().wait()
 
 
-async def _serve_pivot(api_url: str, database_url: str, workers: int = 8) -> None:
+async def _serve_pivot(api_url: str, database_url: str, workers: int = DEFAULT_WORKERS) -> None:
     from bot.adapters.slack import SlackAdapter
     from bot.app import App
     from bot.config import Settings
@@ -310,7 +313,8 @@ def cli() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="use a temporary SQLite file")
-    parser.add_argument("--workers", type=int, default=8, help="Pivot's slack.workers")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help=f"Pivot's slack.workers (default {DEFAULT_WORKERS}, as configured)")
     parser.add_argument("--serve", choices=["bolt", "pivot", "fake"], help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)

@@ -313,18 +313,8 @@ class SlackAdapter:
         ):
             log.warning("Slack: refused a request with a missing, wrong or expired signature")
             return web.Response(status=401, text="invalid signature")
-        try:
-            first_time = await self.replays.first_time(timestamp, signature)
-        except Exception as exc:  # the database is down: refuse rather than risk a replay
-            log.warning("Slack: could not check a request for replay (%s)", type(exc).__name__)
-            return web.Response(status=503, text="try again")
-        if not first_time:
-            if request.headers.get("X-Slack-Retry-Num"):
-                # Slack redelivering what we already have: acknowledged, and dropped as below.
-                log.info("Slack: ignoring a retried delivery of a request already received")
-                return web.Response(status=200, text="")
-            log.warning("Slack: refused a replayed request (its signature was already used)")
-            return web.Response(status=401, text="replayed request")
+        if self.replays.seen_here(timestamp, signature):
+            return self._replayed(request)
         try:
             parsed = parse_body(body, request.content_type)
         except ValueError:
@@ -332,12 +322,20 @@ class SlackAdapter:
         if not isinstance(parsed, dict):
             log.warning("Slack: refused a signed request whose body is not a Slack payload")
             return web.Response(status=400, text="malformed body")
-        if request.headers.get("X-Slack-Retry-Num"):
-            # Acknowledged before (we ack before any work), so this copy is dropped.
-            log.info("Slack: ignoring a retried delivery (attempt %s)", request.headers["X-Slack-Retry-Num"])
-            return web.Response(status=200, text="")
         if parsed.get("command") == self.settings.command and isinstance(parsed.get("team_id"), str):
-            return self._ack_command(parsed)
+            if request.headers.get("X-Slack-Retry-Num"):
+                return self._retried(request)
+            # Acknowledged at once: its check against other processes runs with its work.
+            return self._ack_command(parsed, timestamp, signature)
+        try:
+            first_time = await self.replays.first_everywhere(timestamp, signature)
+        except Exception as exc:  # the database is down: refuse rather than risk a replay
+            log.warning("Slack: could not check a request for replay (%s)", type(exc).__name__)
+            return web.Response(status=503, text="try again")
+        if not first_time:
+            return self._replayed(request)
+        if request.headers.get("X-Slack-Retry-Num"):
+            return self._retried(request)
         bolt_request = AsyncBoltRequest(
             body=body,
             query=request.query_string,
@@ -351,14 +349,43 @@ class SlackAdapter:
             return web.Response(status=400, text="malformed request")
         return await to_aiohttp_response(bolt_response)
 
-    def _ack_command(self, body: dict[str, Any]) -> web.Response:
+    @staticmethod
+    def _replayed(request: web.Request) -> web.Response:
+        if request.headers.get("X-Slack-Retry-Num"):
+            # Slack redelivering what we already have: acknowledged, and dropped.
+            log.info("Slack: ignoring a retried delivery of a request already received")
+            return web.Response(status=200, text="")
+        log.warning("Slack: refused a replayed request (its signature was already used)")
+        return web.Response(status=401, text="replayed request")
+
+    @staticmethod
+    def _retried(request: web.Request) -> web.Response:
+        # Acknowledged before (we ack before any work), so this copy is dropped.
+        log.info("Slack: ignoring a retried delivery (attempt %s)", request.headers["X-Slack-Retry-Num"])
+        return web.Response(status=200, text="")
+
+    def _ack_command(self, body: dict[str, Any], timestamp: str, signature: str) -> web.Response:
         """The slash command, answered here rather than through bolt's listener chain: the ack
-        is the HTTP response itself, sent without waiting for anything (bolt's own path polls
-        for the listener's ack every 10 ms). The work is queued, or the answer is "busy"."""
+        is the HTTP response itself, sent without waiting for anything — not even the database
+        (bolt's own path polls for the listener's ack every 10 ms). The work is queued, or the
+        answer is "busy". Queued work first makes sure no other process has run the same
+        signed request (a replay sent elsewhere): a replay is dropped there, unrun."""
         response_url = body.get("response_url")
-        if not self._queue(lambda: self._command(body), response_url):
+        checks: list[asyncio.Future[bool]] = []
+
+        async def work() -> None:
+            if not await checks[0]:
+                log.warning("Slack: dropped a replayed request (its signature was already used "
+                            "in another process)")
+                return
+            await self._command(body)
+
+        if not self._queue(work, response_url):
             log.info("Slack: work queue full; answered busy")
             return web.json_response({"text": BUSY, "response_type": "ephemeral"})
+        # Started now, not when a worker takes the job: recorded with every request arriving
+        # meanwhile in one round trip, while the job waits its turn.
+        checks.append(asyncio.ensure_future(self.replays.first_everywhere(timestamp, signature)))
         return web.Response(status=200, text="")
 
     async def handle_install(self, request: web.Request) -> web.Response:

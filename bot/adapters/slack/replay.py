@@ -8,6 +8,11 @@ older than the window pruned; each process also remembers its own, so a replay t
 process is refused without a round trip. On SQLite, which serves one process, memory is the
 whole record (see `ReplayGuard`).
 
+A slash command is acknowledged before any database work, so its cross-process check runs
+with its work, after the ack: a replay sent to another process is acknowledged like any
+request and then dropped, never run (`SlackAdapter._ack_command`). Everything else is
+checked in full before it reaches bolt.
+
 Requests are recorded in groups: every request waiting at one moment goes into one
 INSERT … ON CONFLICT DO NOTHING RETURNING, so a burst costs one round trip, not one each
 (and up to `MAX_FLUSHERS` groups are in flight at once).
@@ -64,20 +69,35 @@ class ReplayGuard:
         self._last_prune: datetime | None = None
 
     async def first_time(self, timestamp: str, signature: str) -> bool:
-        """True when this (timestamp, signature) was not seen before (and now is)."""
-        key = digest(timestamp, signature)
+        """True when this (timestamp, signature) was not seen before, here or in any process
+        (and now is)."""
+        return not self.seen_here(timestamp, signature) and await self.first_everywhere(
+            timestamp, signature)
+
+    def seen_here(self, timestamp: str, signature: str) -> bool:
+        """True when this process has seen the request already (or its timestamp is not one);
+        otherwise it is remembered here. No round trip: it runs before the ack."""
         try:
-            sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
+            datetime.fromtimestamp(int(timestamp), tz=UTC)
         except (ValueError, OverflowError, OSError):
-            return False
+            return True
+        key = digest(timestamp, signature)
         now = time.monotonic()
         if self._seen.get(key, 0.0) > now:
-            return False
+            return True
         if len(self._seen) >= MAX_REMEMBERED:
             self._seen = {k: t for k, t in self._seen.items() if t > now}
         self._seen[key] = now + 2 * WINDOW.total_seconds()
+        return False
+
+    async def first_everywhere(self, timestamp: str, signature: str) -> bool:
+        """True when no other process recorded the request (after `seen_here` said this one
+        has not): on PostgreSQL, recorded in `slack_seen_requests`, grouped with every other
+        request waiting at the moment. On SQLite (one process) memory was the whole record."""
         if not self.postgres:
             return True
+        key = digest(timestamp, signature)
+        sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         if key in self._pending:
             self._pending[key][1].append(future)

@@ -3,6 +3,7 @@ and the bot token checked at start."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.adapter import BUSY, SlackRefused
@@ -89,6 +90,22 @@ async def test_the_ack_arrives_while_the_database_work_is_blocked(slack: SlackHa
     assert await goals(slack) == 1
 
 
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite keeps the replay record in memory")
+async def test_the_ack_does_not_wait_for_the_replay_record_either(slack: SlackHarness) -> None:
+    # The cross-process replay record is a database write too: while another transaction
+    # holds its table, a slash command is still acknowledged at once, and runs once free.
+    async with slack.app.engine.connect() as blocker:
+        await blocker.execute(text("LOCK TABLE slack_seen_requests IN EXCLUSIVE MODE"))
+        sent = await asyncio.wait_for(slack.command('goal add "Past a locked record"'), 5)
+        assert (sent.status, sent.body) == (200, "")
+        await asyncio.sleep(0.2)
+        assert slack.fake.responses == [] and await goals(slack) == 0
+        await blocker.rollback()
+    await slack.fake.wait_for(lambda: slack.fake.responses)
+    assert "Goal #1 added" in slack.fake.responses[0].body["text"]
+    assert await goals(slack) == 1
+
+
 async def test_a_full_queue_answers_busy_at_once_and_the_queued_work_still_runs(
     make_slack: Harness,
 ) -> None:
@@ -158,25 +175,49 @@ async def test_the_same_signed_request_twice_is_refused_the_second_time(
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite serves one process: replays are kept in memory")
-async def test_a_replay_sent_to_another_process_is_refused_too(
-    slack: SlackHarness, make_slack: Harness
+async def test_a_replay_sent_to_another_process_is_acknowledged_and_never_run(
+    slack: SlackHarness, make_slack: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # The ack waits for no database work, so the other process cannot refuse the copy at the
+    # door: it acknowledges it, and its worker drops it before running anything.
     other = await make_slack()
     body = slack.command_body('goal add "Once across processes"')
-
-
     ts = int(time.time())
     first = await slack.send(body, "application/x-www-form-urlencoded", timestamp=ts)
-    replayed = await other.send(body, "application/x-www-form-urlencoded", timestamp=ts)
-
-    assert (first.status, replayed.status) == (200, 401)
     await slack.fake.wait_for(lambda: slack.fake.responses)
     await slack.adapter.idle()
+    caplog.clear()
+    replayed = await other.send(body, "application/x-www-form-urlencoded", timestamp=ts)
     await other.adapter.idle()
+
+    assert (first.status, replayed.status) == (200, 200)
+    assert [r.getMessage() for r in warnings(caplog)] == [
+        "Slack: dropped a replayed request (its signature was already used in another process)"
+    ]
     assert await goals(slack) == 1
+    assert len(slack.fake.responses) == 1, "the replay got no answer of its own"
     async with slack.app.session_factory() as session:
         stored = list((await session.execute(select(SlackSeenRequest.digest))).scalars())
     assert len(stored) == 1 and len(stored[0]) == 64  # a digest, never the signature itself
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="SQLite serves one process: replays are kept in memory")
+async def test_the_same_command_sent_to_two_processes_at_once_runs_once(
+    slack: SlackHarness, make_slack: Harness
+) -> None:
+    other = await make_slack()
+    body = slack.command_body('goal add "Raced across processes"')
+    ts = int(time.time())
+    sent = await asyncio.gather(
+        slack.send(body, "application/x-www-form-urlencoded", timestamp=ts),
+        other.send(body, "application/x-www-form-urlencoded", timestamp=ts))
+    await slack.adapter.idle()
+    await other.adapter.idle()
+
+    assert [r.status for r in sent] == [200, 200]
+    assert await goals(slack) == 1
+    await slack.fake.wait_for(lambda: slack.fake.responses)
+    assert len(slack.fake.responses) == 1
 
 
 @pytest.mark.parametrize(
