@@ -26,8 +26,10 @@ Like Slack, it limits ``chat.postMessage`` per channel when ``channel_rate`` is 
 per second per channel, with short bursts of up to ``channel_burst`` allowed (Slack: "1 per
 second, short bursts allowed"), as a token bucket; a post over it gets HTTP 429
 ``ratelimited`` with Retry-After in whole seconds. Posted messages are kept per channel (``posted``) with their ``metadata``;
-``conversations.history`` returns them newest first, metadata only with
-``include_all_metadata``. ``delay`` makes every Web API call take that long.
+``conversations.history`` returns a channel's top-level messages newest first (a thread's
+replies are not in it, as on Slack), ``conversations.replies`` a thread's parent and replies
+oldest first, paged with ``cursor``; both give metadata only with ``include_all_metadata``.
+``delay`` makes every Web API call take that long.
 """
 
 from __future__ import annotations
@@ -354,6 +356,13 @@ class FakeSlack:
         metadata = args.get("metadata")
         if isinstance(metadata, dict):
             message["metadata"] = metadata
+        thread_ts = args.get("thread_ts")
+        if thread_ts:
+            message["thread_ts"] = str(thread_ts)
+            for parent in self.posted.get(str(args["channel"]), []):
+                if parent["ts"] == thread_ts:
+                    parent["thread_ts"] = parent["ts"]
+                    parent["reply_count"] = parent.get("reply_count", 0) + 1
         self.posted[str(args["channel"])].append(message)
         self.post_times[str(args["channel"])].append(time.monotonic())
         return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
@@ -363,14 +372,26 @@ class FakeSlack:
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
         limit = int(args.get("limit") or 100)
-        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        newest_first = list(reversed(self.posted.get(channel, [])))
-        messages = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in newest_first[:limit]
-        ]
+        newest_first = [m for m in reversed(self.posted.get(channel, []))
+                        if m.get("thread_ts", m["ts"]) == m["ts"]]  # replies live in threads
+        messages = [_shown(m, args) for m in newest_first[:limit]]
         return {"ok": True, "messages": messages, "has_more": len(newest_first) > limit,
                 "pin_count": 0}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        thread = [m for m in self.posted.get(channel, [])
+                  if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        limit = int(args.get("limit") or 1000)
+        start = int(args.get("cursor") or 0)
+        page = thread[start:start + limit]
+        more = start + limit < len(thread)
+        return {"ok": True, "messages": [_shown(m, args) for m in page], "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def all_posted(self) -> list[dict[str, Any]]:
         return [m for messages in self.posted.values() for m in messages]
@@ -431,3 +452,10 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
             except ValueError:
                 pass
     return args
+
+
+def _shown(message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as a history call returns it: metadata only when asked for."""
+    if str(args.get("include_all_metadata", "")).lower() in ("1", "true"):
+        return message
+    return {k: v for k, v in message.items() if k != "metadata"}

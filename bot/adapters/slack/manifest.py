@@ -31,6 +31,8 @@ WEB_API_METHODS: dict[str, tuple[str, ...]] = {
     "conversations_open": ("im:write", "mpim:write"),
     # After a crash mid-send, finding an outbox post by its metadata before posting it again.
     "conversations_history": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    # The same for a post inside a thread (a thread's replies are not in the channel's history).
+    "conversations_replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
     # Workspace admin/owner flags for `admin …` commands, and display names.
     "users_info": ("users:read",),
     # Forms behind buttons; a trigger id is the permission, no scope.

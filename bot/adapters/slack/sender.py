@@ -95,6 +95,10 @@ MAX_GROUP = 8
 METADATA_EVENT = "pivot_outbox"
 # How far back a recovered post is looked for (messages, newest first).
 HISTORY_LIMIT = 100
+# A thread is read oldest first: this many pages of 200 replies at most.
+THREAD_PAGES = 5
+# The metadata part of the first reply that opens a post's discussion thread.
+DISCUSSION_PART = -1
 
 
 def metadata(outbox_id: int, part: int) -> dict[str, Any]:
@@ -171,7 +175,8 @@ class _Delivering:
             wanted = thread_request(delivery.reply)
             if wanted is not None:
                 name, opening = wanted
-                return await self.discussion(target.to, ts, f"🧵 *{name}*" + (f"\n{opening}" if opening else ""))
+                return await self.discussion(target.to, ts, delivery,
+                                             f"🧵 *{name}*" + (f"\n{opening}" if opening else ""))
             return DeliveryResult(ts)
         if target.kind == "reply":
             if not target.channel:
@@ -228,13 +233,18 @@ class _Delivering:
         except SlackApiError as exc:
             raise classify(exc, channel=channel) from None
 
-    async def discussion(self, channel: str, ts: str, text: str) -> DeliveryResult:
+    async def discussion(self, channel: str, ts: str, delivery: Delivery, text: str) -> DeliveryResult:
         """Open the post's reply thread with a first message (a showcase card's discussion).
-        The post is already out: a failure here is noted, never retried."""
+        The post is already out: a failure here is noted, never retried. A delivery that may
+        have been sent before opens the thread only if its first message is not there yet."""
         try:
+            if delivery.recovering and DISCUSSION_PART in await self.find_posted(
+                    channel, delivery.id, thread_ts=ts):
+                return DeliveryResult(ts, note="thread started")
             message = render.messages(Reply(text=text))[0]
             await self.client.chat_postMessage(channel=channel, thread_ts=ts, text=message.text,
-                                               blocks=message.blocks, unfurl_links=False)
+                                               blocks=message.blocks, unfurl_links=False,
+                                               metadata=metadata(delivery.id, DISCUSSION_PART))
         except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("post %s is out but its thread reply failed: %s", ts, type(exc).__name__)
             return DeliveryResult(ts, note="thread reply failed")
@@ -252,7 +262,8 @@ class _Delivering:
         reply = delivery.reply
         if lead:
             reply = replace(reply, text=lead + reply.text)
-        found = await self.find_posted(channel, delivery.id) if delivery.recovering else {}
+        found = (await self.find_posted(channel, delivery.id, thread_ts=thread_ts)
+                 if delivery.recovering else {})
         if found:
             log.info("delivery %s: %d part(s) already in the channel; not posting them again",
                      delivery.id, len(found))
@@ -284,25 +295,40 @@ class _Delivering:
             )
         return first
 
-    async def find_posted(self, channel: str, outbox_id: int) -> dict[int, str]:
-        """Parts of this outbox post already in the channel's recent history: part → ts."""
+    async def find_posted(self, channel: str, outbox_id: int, *,
+                          thread_ts: str | None = None) -> dict[int, str]:
+        """Parts of this outbox post already in the channel's recent history (or, for a post in
+        a thread, among the thread's replies, which the channel's history leaves out): part → ts."""
+        found: dict[int, str] = {}
         try:
-            response = await self.client.conversations_history(
-                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
-            )
+            for message in await self._recent(channel, thread_ts):
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
+                    found.setdefault(int(payload.get("part", 0)), str(message["ts"]))
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 raise
             log.warning("could not read history of %s to recover a post (%s); posting it",
                         channel, _error(exc))
-            return {}
-        found: dict[int, str] = {}
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == outbox_id:
-                found.setdefault(int(payload.get("part", 0)), str(message["ts"]))
         return found
+
+    async def _recent(self, channel: str, thread_ts: str | None) -> list[dict[str, Any]]:
+        if thread_ts is None:
+            response = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
+            return list(response.get("messages") or [])
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(THREAD_PAGES):
+            response = await self.client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=200, include_all_metadata=True, cursor=cursor)
+            messages.extend(response.get("messages") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or not cursor:
+                break
+        return messages
 
 
 def _error(exc: SlackApiError) -> str:

@@ -15,7 +15,7 @@ from bot.adapters.slack.client import make_client
 from bot.adapters.slack.sender import METADATA_EVENT, SlackSender
 from bot.app import App
 from bot.core.clock import ManualClock
-from bot.core.messages import Reply
+from bot.core.messages import Reply, with_thread
 from bot.core.outbox import OutboxMessage, Target, enqueue
 from bot.core.tenancy import ensure_community, ensure_member
 from tests.adapters.slack.conftest import SlackHarness
@@ -155,3 +155,59 @@ async def test_a_post_not_found_in_history_after_a_crash_is_posted_once(slack: S
     assert len(slack.fake.calls_to("conversations.history")) == 1
     assert posted_texts(slack, "C1") == ["hello"]
     assert (await rows(slack.app))["k"].status == "sent"
+
+
+async def _post_reply(app: App, target: Target, reply: Reply, key: str) -> None:
+    async with app.session_factory() as session:
+        community = await ensure_community(session, "slack", TEAM_ID, "pivot-test")
+        await enqueue(session, community, target, reply, dedupe_key=key, now=app.clock.now())
+        await session.commit()
+
+
+REVEAL = with_thread(Reply(title="Answer", text="B"), "Discuss: challenge of Mon 02 Mar",
+                     "Spoilers are fine here.")
+
+
+async def test_a_reveal_and_its_thread_found_after_a_crash_are_not_posted_again(
+    slack: SlackHarness,
+) -> None:
+    await _post_reply(slack.app, Target.in_channel("C1"), REVEAL, "reveal")
+    await slack.app.outbox.run_once()
+    await _as_if_crashed_mid_send(slack.app, "reveal")
+    assert await slack.app.outbox.run_once() == 1
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2, "neither the post nor its thread again"
+    (replies,) = slack.fake.calls_to("conversations.replies")
+    assert str(replies["include_all_metadata"]).lower() in ("1", "true")
+    row = (await rows(slack.app))["reveal"]
+    assert (row.status, row.note) == ("sent", "thread started")
+
+
+async def test_a_thread_that_never_opened_before_a_crash_is_opened_once(slack: SlackHarness) -> None:
+    await _post_reply(slack.app, Target.in_channel("C1"), REVEAL, "reveal")
+    await slack.app.outbox.run_once()
+    # The process died between the post and its thread's first message.
+    parent, opening = slack.fake.posted["C1"]
+    slack.fake.posted["C1"].remove(opening)
+    parent.pop("thread_ts"), parent.pop("reply_count")
+    await _as_if_crashed_mid_send(slack.app, "reveal")
+    await slack.app.outbox.run_once()
+    texts = [m["text"] for m in slack.fake.posted["C1"]]
+    assert len(texts) == 2 and "Discuss: challenge of Mon 02 Mar" in texts[1]
+    assert [m.get("thread_ts") for m in slack.fake.posted["C1"]] == [parent["ts"], parent["ts"]]
+
+
+async def test_a_thread_reply_found_among_the_replies_after_a_crash_is_not_posted_again(
+    slack: SlackHarness,
+) -> None:
+    await post(slack.app, Target.in_channel("C1"), "question", "q")
+    await slack.app.outbox.run_once()
+    await post(slack.app, Target.reply_in("q"), "an answer", "a")
+    await slack.app.outbox.run_once()
+    assert posted_texts(slack, "C1") == ["question", "an answer"]
+    await _as_if_crashed_mid_send(slack.app, "a")
+    assert await slack.app.outbox.run_once() == 1
+    # The channel's history does not hold a thread's replies: the thread is read instead.
+    assert slack.fake.calls_to("conversations.history") == []
+    assert len(slack.fake.calls_to("conversations.replies")) == 1
+    assert posted_texts(slack, "C1") == ["question", "an answer"]
+    assert (await rows(slack.app))["a"].status == "sent"
