@@ -67,13 +67,17 @@ PRIVATE_THREAD = 12
 FORUM_TYPES = {15, 16}
 THREAD_ARCHIVE_MINUTES = 10080  # a week: long enough for a buddy pair to say hello
 THREAD_NAME_LIMIT = 100
+# "A thread has already been created for this message": our own, from a send cut short.
+THREAD_EXISTS = 160004
 REMOVED_REASON = "Pivot was removed from this Discord server; invite it again to resume posts"
 NONCE_LIMIT = 25  # characters
 
 
-def nonce(delivery_id: int, part: int, *, fallback: bool = False) -> str:
-    """The nonce of one message of an outbox row (a long reply is several messages)."""
-    return f"pv{delivery_id}{'f' if fallback else '.'}{part}"[:NONCE_LIMIT]
+def nonce(delivery_id: int, part: int, *, fallback: bool = False, opening: bool = False) -> str:
+    """The nonce of one message of an outbox row (a long reply is several messages; `opening`:
+    the first message in the thread the row's post started)."""
+    marker = "f" if fallback else "t" if opening else "."
+    return f"pv{delivery_id}{marker}{part}"[:NONCE_LIMIT]
 
 
 def multipart(payload: dict[str, Any], message: OutgoingMessage) -> list[dict[str, Any]]:
@@ -168,14 +172,14 @@ class DiscordSender:
                 message_id = await self.post(target.to, delivery.reply, nonce_of=delivery.id)
                 thread = delivery.reply.extra.get("thread")
                 if thread:
-                    return await self.discussion(target.to, message_id, thread)
+                    return await self.discussion(target.to, message_id, thread, delivery.id)
                 return DeliveryResult(message_id)
             if target.kind == "dm":
                 return await self.direct_message(delivery)
             if target.kind == "group":
                 return await self.group_thread(delivery)
             if target.kind == "thread":
-                return await self.public_thread(target.to, delivery.reply)
+                return await self.public_thread(target.to, delivery)
             if target.kind == "reply":
                 # `to` is the thread: a thread is a channel on Discord.
                 return DeliveryResult(await self.post(target.to, delivery.reply, nonce_of=delivery.id))
@@ -194,6 +198,7 @@ class DiscordSender:
         mention_users: Sequence[str] = (),
         nonce_of: int | None = None,
         fallback: bool = False,
+        opening: bool = False,
     ) -> str:
         """Post `reply` in a channel (or thread, or DM channel); returns the id of the message
         that carries its buttons (the last one when the reply had to be split). With
@@ -206,7 +211,7 @@ class DiscordSender:
         ):
             message.payload.pop("flags", None)  # nothing posted by the outbox is ephemeral
             if nonce_of is not None:
-                message.payload["nonce"] = nonce(nonce_of, part, fallback=fallback)
+                message.payload["nonce"] = nonce(nonce_of, part, fallback=fallback, opening=opening)
                 message.payload["enforce_nonce"] = True
             # A Route per request: the HTTP layer rewrites its URL to the configured base.
             route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
@@ -214,25 +219,39 @@ class DiscordSender:
             message_id = str(data["id"])
         return message_id
 
-    async def discussion(self, channel_id: str, message_id: str, thread: dict[str, Any]) -> DeliveryResult:
+    async def discussion(self, channel_id: str, message_id: str, thread: dict[str, Any],
+                         delivery_id: int) -> DeliveryResult:
         """A public thread started from the post, with its opening message (a showcase card's
         discussion). The post is already out: a failure here is noted, never retried (a retry
-        would post the card twice)."""
+        would post the card twice). Repeated after a crash, it finds its thread (one per
+        message) and its opening message (by nonce) instead of making them again."""
         try:
-            http = await self.http()
-            started = await http.request(
-                Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
-                      channel_id=channel_id, message_id=message_id),
-                json={"name": trim(str(thread.get("name") or "Discussion"), THREAD_NAME_LIMIT),
-                      "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
-            )
-            thread_id = str(started["id"])
+            thread_id = await self._thread_on(
+                channel_id, message_id, str(thread.get("name") or "Discussion"))
             if thread.get("text"):
-                await self.post(thread_id, Reply(text=str(thread["text"])))
+                await self.post(thread_id, Reply(text=str(thread["text"])), nonce_of=delivery_id,
+                                opening=True)
         except Exception as exc:
             log.warning("post %s is out but its thread could not be started: %r", message_id, exc)
             return DeliveryResult(message_id, note=f"thread not started: {classify(exc)}")
         return DeliveryResult(message_id, note=f"thread <#{thread_id}>")
+
+    async def _thread_on(self, channel_id: str, message_id: str, name: str) -> str:
+        """Start a public thread on a message; its id is the message's. A message holds one
+        thread: when it has one already (an earlier send of the same row), that is it."""
+        try:
+            started = await (await self.http()).request(
+                Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                      channel_id=channel_id, message_id=message_id),
+                json={"name": trim(name, THREAD_NAME_LIMIT),
+                      "auto_archive_duration": THREAD_ARCHIVE_MINUTES},
+            )
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_EXISTS:
+                raise
+            log.info("message %s already has its thread (a repeated send)", message_id)
+            return message_id
+        return str(started["id"])
 
     async def _dm_channel(self, user_id: str, stored: str | None) -> tuple[str, str | None]:
         """The DM channel with this user, and its id when it had to be opened (to store)."""
@@ -273,32 +292,37 @@ class DiscordSender:
         log.info("DMs closed for a member; posted in channel %s instead", fallback)
         return DeliveryResult(message_id, note=f"DMs closed; posted in <#{fallback}>", dm_channel=opened)
 
-    async def public_thread(self, channel_id: str, reply: Reply) -> DeliveryResult:
+    async def public_thread(self, channel_id: str, delivery: Delivery) -> DeliveryResult:
         """A public thread titled by the reply, holding it: a forum post in a forum channel,
-        else a thread without a starter message. The result's message id is the thread's id."""
+        else the reply posted in the channel with a thread started on it (both by nonce and
+        one thread per message, so a send repeated after a crash makes neither twice). The
+        result's message id is the thread's id."""
+        reply = delivery.reply
         http = await self.http()
         channel = await http.request(Route("GET", "/channels/{channel_id}", channel_id=channel_id))
         name = trim(reply.title or "Question", THREAD_NAME_LIMIT)
-        route = Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id)
-        if channel.get("type") in FORUM_TYPES:
-            if self._on_render is not None:
-                self._on_render(reply)
-            first, *rest = render(reply)
-            first.payload.pop("flags", None)
-            body = {"name": name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
-                    "message": first.payload}
-            thread = await send(http, route, first, payload=body)
-            thread_id = str(thread["id"])
-            for message in rest:
-                message.payload.pop("flags", None)
-                await send(http, Route("POST", "/channels/{channel_id}/messages", channel_id=thread_id),
-                           message)
-            return DeliveryResult(thread_id, note=f"forum post <#{thread_id}>")
-        thread = await http.request(route, json={"name": name, "type": PUBLIC_THREAD,
-                                                 "auto_archive_duration": THREAD_ARCHIVE_MINUTES})
+        if channel.get("type") not in FORUM_TYPES:
+            message_id = await self.post(channel_id, reply, nonce_of=delivery.id)
+            thread_id = await self._thread_on(channel_id, message_id, name)
+            return DeliveryResult(thread_id, note=f"thread <#{thread_id}>")
+        # A forum post and its starter message are one call, which takes no nonce: repeated
+        # after a crash mid-send, it makes a second post (README, Delivery: limits).
+        if self._on_render is not None:
+            self._on_render(reply)
+        first, *rest = render(reply)
+        first.payload.pop("flags", None)
+        body = {"name": name, "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+                "message": first.payload}
+        thread = await send(http, Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id),
+                            first, payload=body)
         thread_id = str(thread["id"])
-        await self.post(thread_id, reply)
-        return DeliveryResult(thread_id, note=f"thread <#{thread_id}>")
+        for part, message in enumerate(rest, start=1):
+            message.payload.pop("flags", None)
+            message.payload["nonce"] = nonce(delivery.id, part)
+            message.payload["enforce_nonce"] = True
+            await send(http, Route("POST", "/channels/{channel_id}/messages", channel_id=thread_id),
+                       message)
+        return DeliveryResult(thread_id, note=f"forum post <#{thread_id}>")
 
     async def group_thread(self, delivery: Delivery) -> DeliveryResult:
         user_ids, parent, reply = delivery.target.to.split(","), delivery.target.channel, delivery.reply

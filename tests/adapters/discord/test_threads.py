@@ -1,5 +1,5 @@
-"""A question on Discord: a public thread in the questions channel, or a forum post when that
-channel is a forum; answers are posted into the thread."""
+"""A question on Discord: its card in the questions channel with a public thread started on it,
+or a forum post when that channel is a forum; answers are posted into the thread."""
 
 from __future__ import annotations
 
@@ -48,9 +48,11 @@ async def test_a_question_opens_a_thread_in_a_text_channel(bot: DiscordBot) -> N
     channel = bot.fake.add_channel("questions")
     await questions_channel(bot, channel)
     thread = await ask_and_answer(bot, channel)
-    [created] = await bot.fake.wait_for("POST", f"/channels/{channel}/threads")
-    assert created.json["type"] == 11 and "message" not in created.json
-    card = bot.fake.messages[thread][0]
+    # The card is posted in the channel (with its nonce) and the thread started on it.
+    [card] = bot.fake.messages[channel]
+    assert card["id"] == thread and card["nonce"].startswith("pv")
+    [created] = await bot.fake.wait_for("POST", f"/channels/{channel}/messages/{thread}/threads")
+    assert created.json["name"] == "Question #1: Why does my LSTM loss explode?"
     assert "Question #1" in embeds_text(card)
     assert any(c["custom_id"].startswith("ask.solve:") for r in card["components"] for c in r["components"])
 
@@ -110,7 +112,7 @@ async def test_writing_in_the_question_thread_counts_as_answering(bot: DiscordBo
     text = str(shown.json["data"])
     assert "Answer from Cy" in text and "answered in the thread" in text
     # The asker's Solved button offers cy (who was never asked, but answered in the thread).
-    card = fake.messages[thread][0]
+    [card] = [m for m in fake.messages[channel] if m["id"] == thread]  # the thread is on the card
     solve = next(c["custom_id"] for r in card["components"] for c in r["components"]
                  if c["custom_id"].startswith("ask.solve:"))
     [choices] = await fake.response(await fake.click(ada, card, solve))
