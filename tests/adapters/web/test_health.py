@@ -108,7 +108,9 @@ async def test_readyz_is_503_when_the_outbox_is_stuck(database_url: str, clock: 
     settings.health.outbox_stuck_seconds = 60
 
     async def check(app: App) -> None:
-        app.outbox.senders.clear()  # nobody delivers: the row waits
+        # Nobody delivers: the row waits. Stopping the worker (rather than taking its sender
+        # away) also covers a claim already under way, which hands the row back untouched.
+        app.outbox.stop()
         async with app.session_factory() as session:
             community = await ensure_community(session, "console", "local")
             await enqueue(session, community, Target.in_channel("C1"), Reply(text="x"),
