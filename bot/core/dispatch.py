@@ -44,7 +44,7 @@ from bot.core.logcontext import log_context
 from bot.core.messages import Reply, error_reply
 from bot.core.metrics import COMMAND_SECONDS, timed
 from bot.core.outbox import thread_post
-from bot.core.tenancy import Member, ensure_community, ensure_member, find_member
+from bot.core.tenancy import Member, ensure_caller, find_member
 from bot.core.text import clean_text
 
 if TYPE_CHECKING:
@@ -219,10 +219,9 @@ class Dispatcher:
 
     async def _context(self, session: AsyncSession, caller: Caller, prefix: str = "") -> Context:
         defaults = self.settings.community
-        community = await ensure_community(session, caller.platform, caller.community_id,
-                                           caller.community_name, timezone=defaults.timezone,
-                                           challenge_time=defaults.challenge_time)
-        member = await ensure_member(session, community, caller.user_id, caller.display_name)
+        community, member = await ensure_caller(
+            session, caller.platform, caller.community_id, caller.community_name, caller.user_id,
+            caller.display_name, timezone=defaults.timezone, challenge_time=defaults.challenge_time)
         return Context(
             session=session,
             community=community,

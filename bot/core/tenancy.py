@@ -129,6 +129,40 @@ async def ensure_member(
     return row
 
 
+async def ensure_caller(
+    session: AsyncSession,
+    platform: str,
+    external_id: str,
+    name: str,
+    platform_user_id: str,
+    display_name: str,
+    *,
+    timezone: str = "UTC",
+    challenge_time: time = time(9, 0),
+) -> tuple[Community, Member]:
+    """The community and the member behind a command: `ensure_community` and `ensure_member`
+    in one round trip when both exist (every command but a newcomer's first)."""
+    found = (
+        await session.execute(
+            select(Community, Member)
+            .outerjoin(Member, (Member.community_id == Community.id)
+                       & (Member.platform_user_id == platform_user_id))
+            .where(Community.platform == platform, Community.external_id == external_id)
+        )
+    ).one_or_none()
+    if found is None or found[1] is None:
+        community = await ensure_community(session, platform, external_id, name, timezone=timezone,
+                                           challenge_time=challenge_time)
+        return community, await ensure_member(session, community, platform_user_id, display_name)
+    community, member = found
+    name, display_name = clean_name(name, max_length=200), clean_name(display_name)
+    if name and community.name != name:
+        community.name = name
+    if display_name and member.display_name != display_name:
+        member.display_name = display_name
+    return community, member
+
+
 async def find_member(session: AsyncSession, community: Community, platform_user_id: str) -> Member | None:
     """A member of this community by platform id, or None; never creates one."""
     return (

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.app import App
 from bot.core.dispatch import Caller
 from bot.core.numbers import next_number
-from bot.core.tenancy import Community, Member
+from bot.core.tenancy import Community, Member, ensure_caller
 from bot.features.goals.models import Goal
 
 
@@ -58,3 +58,31 @@ async def test_mentioning_someone_who_never_used_pivot_creates_no_member(app: Ap
     async with app.session_factory() as session:
         ids = set((await session.execute(select(Member.platform_user_id))).scalars())
     assert ids == {"u1"}
+
+
+async def test_a_known_caller_costs_one_query_and_a_new_name_is_kept(app: App) -> None:
+    ada = Caller("slack", "T9", "U1", "ada", "Team Nine")
+    assert not (await app.dispatcher.run_text(ada, "goal list")).error
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with app.session_factory() as session:
+            community, member = await ensure_caller(session, "slack", "T9", "Team Nine", "U1", "ada")
+        assert len(statements) == 1, statements  # community and member in one round trip
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
+
+    renamed = Caller("slack", "T9", "U1", "Ada L.", "Team 9")
+    assert not (await app.dispatcher.run_text(renamed, "goal list")).error
+    grace = Caller("slack", "T9", "U2", "grace", "")  # no name given: the community keeps its own
+    assert not (await app.dispatcher.run_text(grace, "goal list")).error
+    async with app.session_factory() as session:
+        names = sorted((await session.execute(select(Member.display_name))).scalars())
+        communities = list((await session.execute(select(Community.name))).scalars())
+    assert names == ["Ada L.", "grace"] and communities == ["Team 9"]
+    assert member.id and community.external_id == "T9"
