@@ -11,12 +11,18 @@ from tests.adapters.discord.conftest import DiscordBot, settled
 from tests.adapters.discord.test_sender import schedule
 
 
-async def test_the_reveal_opens_a_thread_on_its_message(bot: DiscordBot) -> None:
-    fake = bot.fake
-    channel = fake.add_channel("ml-daily")
+async def reveal(bot: DiscordBot) -> str:
+    """A reveal that opens a discussion, scheduled in a new channel (returned)."""
+    channel = bot.fake.add_channel("ml-daily")
     reply = with_thread(Reply(title="Answer", text="B"), "Discuss: challenge of Mon 02 Mar",
                         "Spoilers are fine here.")
     await schedule(bot, Target.in_channel(channel), reply, "challenge-reveal:1")
+    return channel
+
+
+async def test_the_reveal_opens_a_thread_on_its_message(bot: DiscordBot) -> None:
+    fake = bot.fake
+    channel = await reveal(bot)
     row = await settled(bot.app, "challenge-reveal:1")
     [message] = fake.messages[channel]
     assert row.status == "sent" and row.platform_message_id == message["id"]
@@ -48,10 +54,7 @@ async def as_if_crashed_mid_send(bot: DiscordBot, key: str) -> None:
 
 async def test_a_reveal_repeated_after_a_crash_makes_no_second_thread_or_opening(bot: DiscordBot) -> None:
     fake = bot.fake
-    channel = fake.add_channel("ml-daily")
-    reply = with_thread(Reply(title="Answer", text="B"), "Discuss: challenge of Mon 02 Mar",
-                        "Spoilers are fine here.")
-    await schedule(bot, Target.in_channel(channel), reply, "challenge-reveal:1")
+    channel = await reveal(bot)
     first = await settled(bot.app, "challenge-reveal:1")
     await as_if_crashed_mid_send(bot, "challenge-reveal:1")
     again = await settled(bot.app, "challenge-reveal:1")
