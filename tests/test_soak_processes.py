@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import time as monotonic
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,7 @@ import pytest
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.slack.sender import DISCUSSION_PART
 from bot.core.clockstate import caught_up, set_shared_offset
 from bot.core.db import make_engine, make_session_factory
 from bot.core.outbox import OutboxMessage
@@ -193,16 +195,18 @@ def kaggle_competitions(start: datetime) -> list[dict[str, Any]]:
 
 # --- counting at the fakes --------------------------------------------------------------------
 
+NONCE = re.compile(r"pv(\d+)([.ft])(\d+)")
+
 
 def discord_parts(fake: FakeDiscord) -> Counter[tuple[int, int]]:
-    """Messages created per (outbox id, part), from their nonces (`pv<id>.<part>`, `pv<id>f<part>`)."""
+    """Messages created per (outbox id, part), from their nonces (`pv<id>.<part>`, `pv<id>f<part>`;
+    a discussion's opening message, `pv<id>t0`, counts as part -1 as on Slack)."""
     copies: Counter[tuple[int, int]] = Counter()
     for message in fake.posted():
-        nonce = str(message.get("nonce") or "")
-        if nonce.startswith("pv"):
-            body = nonce[2:].replace("f", ".")
-            row, part = body.split(".")
-            copies[(int(row), int(part))] += 1
+        found = NONCE.fullmatch(str(message.get("nonce") or ""))
+        if found:
+            row, marker, part = found.groups()
+            copies[(int(row), -1 if marker == "t" else int(part))] += 1
     return copies
 
 
@@ -225,9 +229,10 @@ def private_threads(fake: FakeDiscord) -> int:
 
 
 def slack_thread_openers(fake: FakeSlack) -> Counter[tuple[str, str]]:
-    """Discussion openers (thread replies without metadata) per (channel, thread)."""
+    """Discussion openers (thread replies carrying part -1 in their metadata) per (channel, thread)."""
     return Counter((str(c["channel"]), str(c["thread_ts"])) for c in fake.calls_to("chat.postMessage")
-                   if c.get("thread_ts") and not c.get("metadata"))
+                   if c.get("thread_ts")
+                   and ((c.get("metadata") or {}).get("event_payload") or {}).get("part") == DISCUSSION_PART)
 
 
 @dataclass
