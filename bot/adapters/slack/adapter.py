@@ -371,21 +371,21 @@ class SlackAdapter:
         answer is "busy". Queued work first makes sure no other process has run the same
         signed request (a replay sent elsewhere): a replay is dropped there, unrun."""
         response_url = body.get("response_url")
-        checks: list[asyncio.Future[bool]] = []
+        # Started now, not when a worker takes the job: recorded with every request arriving
+        # meanwhile in one round trip, while the job waits its turn.
+        first = asyncio.ensure_future(self.replays.first_everywhere(timestamp, signature))
 
         async def work() -> None:
-            if not await checks[0]:
+            if not await first:
                 log.warning("Slack: dropped a replayed request (its signature was already used "
                             "in another process)")
                 return
             await self._command(body)
 
         if not self._queue(work, response_url):
+            first.cancel()  # not started yet: nothing is recorded for a request never run
             log.info("Slack: work queue full; answered busy")
             return web.json_response({"text": BUSY, "response_type": "ephemeral"})
-        # Started now, not when a worker takes the job: recorded with every request arriving
-        # meanwhile in one round trip, while the job waits its turn.
-        checks.append(asyncio.ensure_future(self.replays.first_everywhere(timestamp, signature)))
         return web.Response(status=200, text="")
 
     async def handle_install(self, request: web.Request) -> web.Response:

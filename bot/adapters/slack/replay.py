@@ -68,12 +68,6 @@ class ReplayGuard:
         self._flushers: set[asyncio.Task[None]] = set()
         self._last_prune: datetime | None = None
 
-    async def first_time(self, timestamp: str, signature: str) -> bool:
-        """True when this (timestamp, signature) was not seen before, here or in any process
-        (and now is)."""
-        return not self.seen_here(timestamp, signature) and await self.first_everywhere(
-            timestamp, signature)
-
     def seen_here(self, timestamp: str, signature: str) -> bool:
         """True when this process has seen the request already (or its timestamp is not one);
         otherwise it is remembered here. No round trip: it runs before the ack."""
